@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from pickup.models import PickupPoint
+from reservations import roles
+from reservations.models import Community
+from reservations.services import campaign_start_today
+
+# Demo accounts for a developer's machine: one per staff role, with well-known passwords.
+DEMO_ACCOUNTS = [
+    ("admin", "superuser", None),
+    ("official", "official", roles.OFFICIAL),
+    ("notary", "notary", roles.NOTARY),
+    ("committee", "committee staff", roles.COMMITTEE_STAFF),
+    ("pickup", "pickup staff", roles.PICKUP_STAFF),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Developer demo: start the campaign today and create one staff account per role with a "
+        "known password. Refused unless DEBUG is on (or --force), since the passwords are public."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+
+    @transaction.atomic
+    def handle(self, *args, force: bool = False, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError("setup_demo creates accounts with public passwords: DEBUG is off.")
+        community = Community.objects.select_related("town__district").first()
+        point = PickupPoint.objects.first()
+        if community is None or point is None:
+            raise CommandError("Run `python manage.py load_fuzhou` first.")
+        config = campaign_start_today(today=timezone.localdate())
+
+        User = get_user_model()
+        self.stdout.write(f"Campaign starts {config.start_date:%Y-%m-%d}.")
+        self.stdout.write("Demo staff accounts (sign in at http://127.0.0.1:8000/admin/):")
+        for username, label, group_name in DEMO_ACCOUNTS:
+            password = f"puhui-{username}"
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = True
+            user.is_superuser = group_name is None
+            user.community = community if group_name == roles.COMMITTEE_STAFF else None
+            user.pickup_point = point if group_name == roles.PICKUP_STAFF else None
+            user.set_password(password)
+            user.save()
+            if group_name:
+                user.groups.set([Group.objects.get(name=group_name)])
+            where = ""
+            if user.community:
+                where = f"  ({community.town.district.name} {community.town.name} {community.name})"
+            if user.pickup_point:
+                where = f"  ({point.name})"
+            self.stdout.write(f"  {label:<16} user {username:<10} password {password}{where}")

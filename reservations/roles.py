@@ -1,0 +1,69 @@
+"""The staff roles of DOMAIN.md's table, as Django groups and their permissions.
+
+Migrations call `sync_role_permissions` so a fresh database has the groups at once; a later
+feature that adds models adds its permissions here and a migration that calls it again.
+"""
+
+OFFICIAL = "official"
+NOTARY = "notary"
+COMMITTEE_STAFF = "committee_staff"
+PICKUP_STAFF = "pickup_staff"
+
+ALL_ACTIONS = ("view", "add", "change", "delete")
+
+# "app_label.model": actions. Officials run the campaign; notaries read; committee and pickup
+# staff read the reference data they work in (their own residents and batches come later).
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    OFFICIAL: {
+        "reservations.district": ALL_ACTIONS,
+        "reservations.town": ALL_ACTIONS,
+        "reservations.community": ALL_ACTIONS,
+        "reservations.reservationwindow": ALL_ACTIONS,
+        "reservations.campaignconfig": ("view", "change"),
+        "reservations.otherarea": ALL_ACTIONS,
+        "reservations.suggestion": ("view", "change"),
+        "pickup.pickuppoint": ALL_ACTIONS,
+    },
+    NOTARY: {
+        "reservations.campaignconfig": ("view",),
+        "reservations.district": ("view",),
+    },
+    COMMITTEE_STAFF: {
+        "reservations.district": ("view",),
+        "reservations.town": ("view",),
+        "reservations.community": ("view",),
+    },
+    PICKUP_STAFF: {
+        "reservations.district": ("view",),
+        "reservations.town": ("view",),
+        "pickup.pickuppoint": ("view",),
+    },
+}
+
+
+def sync_role_permissions(apps, schema_editor=None) -> None:
+    """Create each group and set its permissions to exactly those listed above."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after `migrate` finishes; make sure they exist now.
+    # (Historical app configs have no models module, which create_permissions would skip.)
+    for app_config in apps.get_app_configs():
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = original
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, models in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = []
+        for label, actions in models.items():
+            app_label, model = label.split(".")
+            for action in actions:
+                wanted.append(
+                    Permission.objects.get(
+                        content_type__app_label=app_label, codename=f"{action}_{model}"
+                    )
+                )
+        group.permissions.set(wanted)

@@ -1,0 +1,51 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from reservations.forms import SuggestionForm
+from reservations.models import OtherArea
+from reservations.selectors import (
+    campaign_get,
+    district_windows_list,
+    draw_pool_cutoff,
+    draw_schedule_next,
+)
+from reservations.services import suggestion_submit
+
+
+def home(request):
+    config = campaign_get()
+    next_draw = draw_schedule_next(config=config, now=timezone.now())
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "campaign": config,
+            "next_draw": next_draw,
+            "next_cutoff": draw_pool_cutoff(config=config, draw_at=next_draw),
+            "district_windows": district_windows_list(),
+        },
+    )
+
+
+def faq(request):
+    return render(request, "pages/faq.html", {"campaign": campaign_get()})
+
+
+@require_http_methods(["GET", "POST"])
+def help_page(request):
+    form = SuggestionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            suggestion_submit(
+                text=form.cleaned_data["text"],
+                contact=form.cleaned_data["contact"],
+                language=get_language() or "",
+            )
+            messages.success(request, _("Thank you. Your message has been passed to the city."))
+            return redirect("help")
+    context = {"form": form, "other_areas": OtherArea.objects.all(), "campaign": campaign_get()}
+    return render(request, "pages/help.html", context, status=400 if form.errors else 200)

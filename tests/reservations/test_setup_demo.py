@@ -1,0 +1,43 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from reservations.models import CampaignConfig, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_setup_demo_starts_the_campaign_today_with_one_account_per_role(fuzhou, settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("setup_demo", stdout=out)
+
+    assert CampaignConfig.objects.get().start_date == timezone.localdate()
+    for username, group in [
+        ("official", "official"),
+        ("notary", "notary"),
+        ("committee", "committee_staff"),
+        ("pickup", "pickup_staff"),
+    ]:
+        user = User.objects.get(username=username)
+        assert user.check_password(f"puhui-{username}")
+        assert list(user.groups.values_list("name", flat=True)) == [group]
+        assert f"password puhui-{username}" in out.getvalue()
+    assert User.objects.get(username="committee").community is not None
+    assert User.objects.get(username="pickup").pickup_point is not None
+
+
+def test_setup_demo_twice_keeps_one_account_per_role(fuzhou, settings):
+    settings.DEBUG = True
+    call_command("setup_demo", stdout=StringIO())
+    call_command("setup_demo", stdout=StringIO())
+    assert User.objects.filter(username="official").count() == 1
+
+
+def test_setup_demo_refuses_when_debug_is_off(fuzhou, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("setup_demo", stdout=StringIO())
+    assert not User.objects.filter(username="official").exists()
