@@ -70,6 +70,8 @@ ensure_postgres() {
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
   if [ -z "$bin" ]; then apt_install postgresql; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); fi
   local dir="$DATA/postgres" lport=55432
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$lport/puhui"
+  if port_open 127.0.0.1 "$lport"; then return; fi  # started by an earlier run
   log "PostgreSQL is not reachable at $host:$port; starting a project-local one on 127.0.0.1:$lport"
   local as=()
   if [ "$(id -u)" = 0 ]; then as=(runuser -u postgres --); mkdir -p "$DATA"; fi
@@ -78,8 +80,7 @@ ensure_postgres() {
     "${as[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust >/dev/null
   fi
   "${as[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
-    -o "-p $lport -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null || true
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$lport/puhui"
+    -o "-p $lport -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
 }
 
 ensure_redis() {
@@ -87,11 +88,12 @@ ensure_redis() {
   if port_open "$host" "$port"; then return; fi
   command -v redis-server >/dev/null || apt_install redis-server
   local lport=56379
+  export REDIS_URL="redis://127.0.0.1:$lport/0"
+  if port_open 127.0.0.1 "$lport"; then return; fi  # started by an earlier run
   log "Redis is not reachable at $host:$port; starting a project-local one on 127.0.0.1:$lport"
   mkdir -p "$DATA/redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$lport" --save "" --appendonly no \
     --dir "$DATA/redis" --logfile "$DATA/redis/redis.log"
-  export REDIS_URL="redis://127.0.0.1:$lport/0"
 }
 
 ensure_messages() {
