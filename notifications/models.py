@@ -1,1 +1,92 @@
-# Models arrive with the features that need them (see the issues).
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    SIGN_IN_CODE = "sign_in_code", _("sign-in code")
+    WIN = "win", _("win")
+    COMMITTEE_WIN = "committee_win", _("wins for a committee")
+    LAPSE_REMINDER = "lapse_reminder", _("lapse reminder")
+    PICKUP_NOTICE = "pickup_notice", _("pickup notice")
+
+
+class Priority(models.IntegerChoices):
+    # Lower goes first: a resident waiting for a sign-in code must not queue behind a draw.
+    URGENT = 0, _("urgent")
+    NORMAL = 5, _("normal")
+    BULK = 9, _("bulk")
+
+
+KIND_PRIORITY = {
+    Kind.SIGN_IN_CODE: Priority.URGENT,
+    Kind.WIN: Priority.BULK,
+    Kind.COMMITTEE_WIN: Priority.NORMAL,
+    Kind.LAPSE_REMINDER: Priority.BULK,
+    Kind.PICKUP_NOTICE: Priority.NORMAL,
+}
+
+
+class State(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class OutboxMessage(models.Model):
+    """One SMS, written in the same transaction as the event that causes it.
+
+    Workers claim rows with a lease (state `sending`, `leased_by` a token of the claim,
+    `lease_until`); a row whose lease ran out is claimable again. The gateway gets the primary
+    key as the message id, so it can drop a repeat.
+    """
+
+    recipient = models.CharField(_("recipient"), max_length=20)
+    text = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    leased_by = models.CharField(_("leased by"), max_length=64, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            # The claim query: due queued rows, most urgent first.
+            models.Index(
+                fields=["priority", "next_attempt_at", "id"],
+                name="outbox_due_queued",
+                condition=Q(state="queued"),
+            ),
+            # Rows whose worker may have died.
+            models.Index(
+                fields=["lease_until"], name="outbox_leased", condition=Q(state="sending")
+            ),
+            models.Index(fields=["state", "kind"], name="outbox_state_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="sending") | (Q(lease_until__isnull=False) & ~Q(leased_by="")),
+                name="outbox_sending_has_a_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="outbox_sent_has_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient}"

@@ -23,6 +23,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reservations.otherarea": ALL_ACTIONS,
         "reservations.suggestion": ("view", "change"),
         "pickup.pickuppoint": ALL_ACTIONS,
+        # Read the outbox, and retry failed messages.
+        "notifications.outboxmessage": ("view", "change"),
     },
     NOTARY: {
         "reservations.campaignconfig": ("view",),
@@ -60,10 +62,10 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
         wanted = []
         for label, actions in models.items():
             app_label, model = label.split(".")
-            for action in actions:
-                wanted.append(
-                    Permission.objects.get(
-                        content_type__app_label=app_label, codename=f"{action}_{model}"
-                    )
-                )
+            # A model whose app has not migrated yet is skipped here; the migration that
+            # creates it calls this function again.
+            wanted += Permission.objects.filter(
+                content_type__app_label=app_label,
+                codename__in=[f"{action}_{model}" for action in actions],
+            )
         group.permissions.set(wanted)

@@ -133,3 +133,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# SMS (notifications/): every message goes through the outbox.
+SMS_BACKEND = env("SMS_BACKEND", default="console")  # console | http
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+SMS_RATE_LIMIT = env.int("SMS_RATE_LIMIT", default=5000)  # messages per second, all workers
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=10)
+SMS_RETRY_BASE_SECONDS = env.float("SMS_RETRY_BASE_SECONDS", default=5.0)
+SMS_RETRY_MAX_SECONDS = env.float("SMS_RETRY_MAX_SECONDS", default=600.0)
+SMS_LEASE_SECONDS = env.float("SMS_LEASE_SECONDS", default=60.0)
+SMS_BATCH_SIZE = env.int("SMS_BATCH_SIZE", default=200)
+# Wake a worker when a transaction that queued messages commits (beat also polls).
+SMS_DRAIN_ON_COMMIT = env.bool("SMS_DRAIN_ON_COMMIT", default=True)
+# One drain task stops after this long and queues its successor, well inside the task limit.
+SMS_DRAIN_MAX_SECONDS = env.float("SMS_DRAIN_MAX_SECONDS", default=50.0)
+CELERY_BEAT_SCHEDULE["drain-outbox"] = {
+    "task": "notifications.tasks.drain_outbox",
+    "schedule": 10.0,
+}

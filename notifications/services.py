@@ -1,0 +1,337 @@
+"""The one path every SMS takes: queue in the event's transaction, claim with a lease, send, mark.
+
+Guarantee (docs/notifications.md): each message is sent at least once; never by two workers at
+once; a repeat happens only after a crash between the gateway's answer and the outbox update,
+and always carries the same id.
+"""
+
+import datetime
+import math
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.backends import ConsoleBackend, HttpBackend, Outcome
+from notifications.models import KIND_PRIORITY, Kind, OutboxMessage, State
+from notifications.ratelimit import RateLimiter
+
+MAX_SEGMENTS = 2
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments `text` takes: GSM-7 when it can, else UCS-2 (any Chinese)."""
+    if all(char in GSM_BASIC or char in GSM_EXTENDED for char in text):
+        length = sum(2 if char in GSM_EXTENDED else 1 for char in text)
+        single, multi = 160, 153
+    else:
+        # UCS-2 counts UTF-16 code units.
+        length = len(text.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    return 1 if length <= single else math.ceil(length / multi)
+
+
+def sms_render(*, kind: Kind, context: dict, language: str) -> str:
+    with translation.override(language):
+        text = render_to_string(f"sms/{kind}.txt", context).strip()
+    if sms_segments(text) > MAX_SEGMENTS:
+        raise ValueError(f"{kind} text takes more than {MAX_SEGMENTS} SMS segments: {text!r}")
+    return text
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    recipient: str
+    kind: Kind
+    dedupe_key: str
+    context: dict
+    language: str = "zh-hans"
+
+
+def messages_enqueue(*, messages: Iterable[NewMessage], batch_size: int = 5000) -> None:
+    """Queue messages in the caller's transaction; a dedupe key already queued is skipped.
+
+    A rolled-back event therefore sends nothing, and a committed one cannot be forgotten.
+    Workers are woken once the transaction commits.
+    """
+    rows = (
+        OutboxMessage(
+            recipient=message.recipient,
+            kind=message.kind,
+            language=message.language,
+            priority=KIND_PRIORITY[message.kind],
+            dedupe_key=message.dedupe_key,
+            text=sms_render(kind=message.kind, context=message.context, language=message.language),
+        )
+        for message in messages
+    )
+    batch: list[OutboxMessage] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= batch_size:
+            OutboxMessage.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        OutboxMessage.objects.bulk_create(batch, ignore_conflicts=True)
+    if settings.SMS_DRAIN_ON_COMMIT:
+        transaction.on_commit(_wake_workers)
+
+
+def message_enqueue(
+    *, recipient: str, kind: Kind, dedupe_key: str, context: dict, language: str = "zh-hans"
+) -> None:
+    messages_enqueue(
+        messages=[
+            NewMessage(
+                recipient=recipient,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                context=context,
+                language=language,
+            )
+        ]
+    )
+
+
+def _wake_workers() -> None:
+    from notifications.tasks import drain_outbox
+
+    drain_outbox.delay()
+
+
+# --- claiming and marking -------------------------------------------------------------------
+
+TABLE = OutboxMessage._meta.db_table
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    recipient: str
+    text: str
+    priority: int
+    attempts: int
+
+
+def outbox_claim(*, token: str, limit: int, lease_seconds: float) -> list[Claimed]:
+    """Lease up to `limit` due messages to `token`: rows whose lease ran out, then queued ones.
+
+    FOR UPDATE SKIP LOCKED lets any number of workers claim at once without taking the same
+    row; the lease times come from the database clock, shared by every worker.
+    """
+    claim = f"""
+        UPDATE {TABLE} AS m
+        SET state = 'sending', leased_by = %(token)s,
+            lease_until = clock_timestamp() + %(lease)s * interval '1 second',
+            attempts = m.attempts + 1, updated_at = clock_timestamp()
+        FROM (
+            SELECT id FROM {TABLE}
+            WHERE {{where}}
+            ORDER BY {{order}}
+            LIMIT %(limit)s
+            FOR UPDATE SKIP LOCKED
+        ) AS picked
+        WHERE m.id = picked.id
+        RETURNING m.id, m.recipient, m.text, m.priority, m.attempts
+    """
+    expired = claim.format(
+        where="state = 'sending' AND lease_until < clock_timestamp()", order="lease_until"
+    )
+    due = claim.format(
+        where="state = 'queued' AND next_attempt_at <= clock_timestamp()",
+        order="priority, next_attempt_at, id",
+    )
+    params = {"token": token, "lease": lease_seconds, "limit": limit}
+    claimed: list[Claimed] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(expired, params)
+        claimed += [Claimed(*row) for row in cursor.fetchall()]
+        if len(claimed) < limit:
+            cursor.execute(due, {**params, "limit": limit - len(claimed)})
+            claimed += [Claimed(*row) for row in cursor.fetchall()]
+    return sorted(claimed, key=lambda message: (message.priority, message.id))
+
+
+def _held(ids: list[int], token: str):
+    # Only rows whose lease this claim still holds: after a lease expires and another worker
+    # claims the row, this worker's late update changes nothing.
+    return OutboxMessage.objects.filter(id__in=ids, state=State.SENDING, leased_by=token)
+
+
+def outbox_mark_sent(*, ids: list[int], token: str) -> int:
+    if not ids:
+        return 0
+    return _held(ids, token).update(
+        state=State.SENT,
+        sent_at=timezone.now(),
+        lease_until=None,
+        leased_by="",
+        last_error="",
+        updated_at=timezone.now(),
+    )
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff after the `attempts`-th try, capped."""
+    base = settings.SMS_RETRY_BASE_SECONDS
+    return min(settings.SMS_RETRY_MAX_SECONDS, base * 2 ** max(0, attempts - 1))
+
+
+def outbox_mark_retry(*, message: Claimed, token: str, error: str) -> int:
+    if message.attempts >= settings.SMS_MAX_ATTEMPTS:
+        return outbox_mark_failed(message_id=message.id, token=token, error=error)
+    now = timezone.now()
+    return _held([message.id], token).update(
+        state=State.QUEUED,
+        next_attempt_at=now + datetime.timedelta(seconds=retry_delay(message.attempts)),
+        lease_until=None,
+        leased_by="",
+        last_error=error[:500],
+        updated_at=now,
+    )
+
+
+def outbox_mark_failed(*, message_id: int, token: str, error: str) -> int:
+    return _held([message_id], token).update(
+        state=State.FAILED,
+        lease_until=None,
+        leased_by="",
+        last_error=error[:500],
+        updated_at=timezone.now(),
+    )
+
+
+def outbox_release(*, ids: list[int], token: str, delay: float = 0) -> int:
+    """Give back claimed rows that were not tried; their attempt does not count."""
+    if not ids:
+        return 0
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {TABLE}
+            SET state = 'queued', leased_by = '', lease_until = NULL,
+                attempts = GREATEST(attempts - 1, 0), next_attempt_at = %s, updated_at = %s
+            WHERE id = ANY(%s) AND state = 'sending' AND leased_by = %s
+            """,
+            [now + datetime.timedelta(seconds=delay), now, ids, token],
+        )
+        return cursor.rowcount
+
+
+def outbox_retry_failed(*, ids: Iterable[int]) -> int:
+    """An official's retry of failed messages: queued again now, with fresh attempts."""
+    now = timezone.now()
+    return OutboxMessage.objects.filter(id__in=list(ids), state=State.FAILED).update(
+        state=State.QUEUED, attempts=0, next_attempt_at=now, last_error="", updated_at=now
+    )
+
+
+# --- draining -------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    stopped_early: bool = False  # time budget or a failing gateway; more may be due
+    errors: list[str] = field(default_factory=list)
+
+
+# After this many transient failures in a row the gateway is taken to be down: the batch's
+# remaining rows go back untried, to be picked up after a pause.
+GATEWAY_DOWN_AFTER = 3
+SENT_FLUSH_EVERY = 100
+
+
+def outbox_drain(
+    *,
+    backend: ConsoleBackend | HttpBackend,
+    worker: str,
+    limiter: RateLimiter | None = None,
+    batch_size: int | None = None,
+    max_seconds: float | None = None,
+) -> DrainResult:
+    """Send due messages until none is due, the gateway seems down, or `max_seconds` pass."""
+    batch_size = batch_size or settings.SMS_BATCH_SIZE
+    lease = settings.SMS_LEASE_SECONDS
+    # Stop sending from a batch this long before its lease ends, so that no send of ours can
+    # still be in flight when another worker may take the row over.
+    margin = backend.timeout + 1.0
+    limiter = limiter or RateLimiter(per_second=settings.SMS_RATE_LIMIT)
+    result = DrainResult()
+    started = time.monotonic()
+    while True:
+        if max_seconds is not None and time.monotonic() - started > max_seconds:
+            result.stopped_early = True
+            return result
+        token = f"{worker}:{uuid.uuid4().hex[:12]}"
+        claimed_at = time.monotonic()
+        batch = outbox_claim(token=token, limit=batch_size, lease_seconds=lease)
+        if not batch:
+            return result
+        send_until = claimed_at + lease - margin
+        sent: list[int] = []
+        transient_in_a_row = 0
+        for index, message in enumerate(batch):
+            if time.monotonic() > send_until or transient_in_a_row >= GATEWAY_DOWN_AFTER:
+                rest = [m.id for m in batch[index:]]
+                pause = settings.SMS_RETRY_BASE_SECONDS if transient_in_a_row else 0
+                outbox_release(ids=rest, token=token, delay=pause)
+                break
+            limiter.acquire()
+            outcome = backend.send(message_id=message.id, to=message.recipient, text=message.text)
+            if outcome.outcome == Outcome.SENT:
+                transient_in_a_row = 0
+                sent.append(message.id)
+                if len(sent) >= SENT_FLUSH_EVERY:
+                    result.sent += outbox_mark_sent(ids=sent, token=token)
+                    sent = []
+            elif outcome.outcome == Outcome.RETRY:
+                transient_in_a_row += 1
+                if message.attempts >= settings.SMS_MAX_ATTEMPTS:
+                    result.failed += outbox_mark_failed(
+                        message_id=message.id, token=token, error=outcome.error
+                    )
+                else:
+                    result.retried += outbox_mark_retry(
+                        message=message, token=token, error=outcome.error
+                    )
+            else:
+                transient_in_a_row = 0
+                result.failed += outbox_mark_failed(
+                    message_id=message.id, token=token, error=outcome.error
+                )
+        result.sent += outbox_mark_sent(ids=sent, token=token)
+        if transient_in_a_row >= GATEWAY_DOWN_AFTER:
+            result.stopped_early = True
+            return result
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    waiting: int
+    failed: int
+    sent: int
+
+
+def outbox_counts() -> OutboxCounts:
+    from django.db.models import Count, Q
+
+    counts = OutboxMessage.objects.aggregate(
+        waiting=Count("id", filter=Q(state__in=[State.QUEUED, State.SENDING])),
+        failed=Count("id", filter=Q(state=State.FAILED)),
+        sent=Count("id", filter=Q(state=State.SENT)),
+    )
+    return OutboxCounts(**counts)
