@@ -24,6 +24,7 @@ def bench_env(**extra: str) -> dict:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 40),
+        "ID_HASH_KEY": os.environ.get("ID_HASH_KEY", "bench-id-" + "x" * 40),
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",

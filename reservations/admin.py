@@ -1,20 +1,35 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reservations import roles
+from reservations.auth import staff_locked_for
+from reservations.forms import CommitteeResidentForm
 from reservations.models import (
+    LIVE_STATES,
     CampaignConfig,
     Community,
     District,
     OtherArea,
+    Reservation,
     ReservationWindow,
+    Resident,
     Suggestion,
     Town,
     User,
+)
+from reservations.selectors import campaign_get
+from reservations.services import (
+    Refused,
+    committee_reservation_create,
+    committee_resident_register,
 )
 
 admin.site.site_header = _("Puhui masks administration")
@@ -160,3 +175,205 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Where this person works"), {"fields": ["phone", "community", "pickup_point"]}),
     ]
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin sign-in, saying plainly when an account is locked after failures."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username:
+            seconds = staff_locked_for(username)
+            if seconds:
+                raise ValidationError(
+                    _(
+                        "Too many failed sign-ins for this account. Please try again in "
+                        "%(minutes)d minutes."
+                    )
+                    % {"minutes": -(-seconds // 60)},
+                    code="locked",
+                )
+        return super().clean()
+
+
+admin.site.login_form = StaffLoginForm
+
+
+class LiveReservationFilter(admin.SimpleListFilter):
+    title = _("reservation")
+    parameter_name = "live"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("has a live reservation")), ("no", _("no live reservation"))]
+
+    def queryset(self, request, queryset):
+        live = Reservation.objects.filter(resident=OuterRef("pk"), state__in=LIVE_STATES)
+        if self.value() == "yes":
+            return queryset.filter(Exists(live))
+        if self.value() == "no":
+            return queryset.exclude(Exists(live))
+        return queryset
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    """Committee staff register special-group residents of their own community and reserve for
+    them; officials read. Document numbers are never shown: only the masked form."""
+
+    list_display = [
+        "display_name",
+        "category",
+        "document_masked",
+        "community",
+        "level",
+        "live_number",
+    ]
+    list_filter = ["category", LiveReservationFilter, "level"]
+    search_fields = ["name", "=document_masked"]
+    list_select_related = ["community"]
+    actions = ["reserve_on_behalf"]
+    fields = [
+        "name",
+        "category",
+        "document_type",
+        "document_masked",
+        "level",
+        "method",
+        "verified_at",
+        "community",
+        "street_address",
+        "registered_by",
+    ]
+    readonly_fields = [
+        "document_type",
+        "document_masked",
+        "level",
+        "method",
+        "verified_at",
+        "community",
+        "street_address",
+        "registered_by",
+    ]
+    show_full_result_count = False
+
+    @admin.display(description=_("name"))
+    def display_name(self, obj: Resident) -> str:
+        return str(obj)
+
+    @admin.display(description=_("live reservation"))
+    def live_number(self, obj: Resident) -> str:
+        live = obj.reservations.filter(state__in=LIVE_STATES).first()
+        return f"{live.number_display} ({live.get_state_display()})" if live else "–"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        if in_group(request.user, roles.COMMITTEE_STAFF):
+            # Their own community's residents, and nobody else's.
+            return queryset.filter(community_id=request.user.community_id)
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        if in_group(request.user, roles.COMMITTEE_STAFF) and obj and obj.committee_registered:
+            return self.readonly_fields
+        return self.fields  # self-registered residents' records are theirs to change
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Register a special-group resident through the service, not a plain model form."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CommitteeResidentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                resident = committee_resident_register(
+                    staff=request.user,
+                    name=data["name"],
+                    document_type=data["document_type"],
+                    document_number=data["document_number"],
+                    category=data["category"],
+                    now=timezone.now(),
+                )
+            except Refused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                self.log_addition(request, resident, [{"added": {}}])
+                self.message_user(
+                    request,
+                    _("%(name)s is registered (%(document)s).")
+                    % {"name": resident.name, "document": resident.document_masked},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:reservations_resident_changelist"))
+        if request.method == "POST":
+            form.data = form.data.copy()
+            form.data["document_number"] = ""  # never echoed back into the page
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Register a resident"),
+            "form": form,
+            "opts": self.model._meta,
+            "community": request.user.community,
+            "deadline": campaign_get().committee_registration_deadline,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/reservations/register_resident.html", context)
+
+    @admin.action(description=_("Reserve on their behalf"), permissions=["change"])
+    def reserve_on_behalf(self, request, queryset) -> None:
+        now = timezone.now()
+        for resident in queryset:
+            try:
+                reservation = committee_reservation_create(
+                    staff=request.user, resident=resident, now=now
+                )
+            except Refused as refusal:
+                self.message_user(request, f"{resident}: {refusal.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(name)s: reservation %(number)s.")
+                    % {"name": resident, "number": reservation.number_display},
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    list_display = [
+        "number_display",
+        "state",
+        "district",
+        "town",
+        "by_committee",
+        "created_at",
+        "won_at",
+    ]
+    list_filter = ["state", "district", "by_committee"]
+    search_fields = ["=number"]
+    list_select_related = ["district", "town"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("reservation number"), ordering="number")
+    def number_display(self, obj: Reservation) -> str:
+        return obj.number_display
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if in_group(request.user, roles.COMMITTEE_STAFF):
+            return queryset.filter(resident__community_id=request.user.community_id)
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -305,3 +306,192 @@ class User(AbstractUser):
                 name="user_belongs_to_at_most_one_place",
             )
         ]
+
+
+class Category(models.TextChoices):
+    """Special groups a committee registers (rule 10)."""
+
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    HARDSHIP = "hardship", _("Person in hardship")
+    FOREIGNER = "foreigner", _("Foreigner")
+    HMT_OVERSEAS = "hmt_overseas", _("Hong Kong / Macau / Taiwan / overseas Chinese")
+
+
+class Level(models.TextChoices):
+    L1 = "L1", "L1"
+    L2 = "L2", "L2"
+    L3 = "L3", "L3"
+
+
+class Method(models.TextChoices):
+    FACE = "face", _("Face recognition")
+    BANK_CARD = "bank_card", _("Bank card")
+    COMMITTEE = "committee", _("Checked in person by the committee")
+
+
+class Resident(models.Model):
+    """A person who may reserve: signed up by phone (has a user) or registered by a committee.
+
+    The document number is never stored: only a keyed HMAC (unique: one account per document)
+    and a masked form for people to recognise it.
+    """
+
+    user = models.OneToOneField(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resident",
+        verbose_name=_("account"),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    document_type = models.CharField(_("document type"), max_length=20, blank=True)
+    document_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    document_masked = models.CharField(_("document"), max_length=40, blank=True)
+    level = models.CharField(_("verification level"), max_length=2, choices=Level, blank=True)
+    method = models.CharField(_("verification method"), max_length=10, choices=Method, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
+    )
+    town = models.ForeignKey(
+        Town, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("town")
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("community"),
+    )
+    street_address = models.CharField(_("street address"), max_length=120, blank=True)
+    category = models.CharField(_("special group"), max_length=20, choices=Category, blank=True)
+    registered_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.UniqueConstraint(fields=["document_hash"], name="one_resident_per_document"),
+            # Self-registered residents sign in; committee-registered ones belong to a committee.
+            models.CheckConstraint(
+                condition=Q(user__isnull=False)
+                | (Q(community__isnull=False) & ~Q(category="") & Q(registered_by__isnull=False)),
+                name="resident_has_account_or_committee",
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "category"], name="resident_community")]
+
+    def __str__(self) -> str:
+        return self.name or self.document_masked or f"#{self.pk}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.level in (Level.L2, Level.L3)
+
+    @property
+    def committee_registered(self) -> bool:
+        return self.user_id is None
+
+
+class ReservationState(models.TextChoices):
+    WAITING = "waiting", _("waiting for a draw")
+    WON = "won", _("won")
+    ORDERED = "ordered", _("ordered")
+    COLLECTED = "collected", _("collected")
+    LAPSED = "lapsed", _("lapsed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+LIVE_STATES = [ReservationState.WAITING, ReservationState.WON]
+
+
+class Reservation(models.Model):
+    """A resident's reservation (rules 3 and 4), with the phone and address given at that moment.
+
+    Numbers are unique across every reservation ever made, and rows are never deleted, so a
+    number is never reused.
+    """
+
+    number = models.PositiveIntegerField(_("reservation number"), unique=True)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("resident")
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=ReservationState, default=ReservationState.WAITING
+    )
+    phone = models.CharField(_("phone"), max_length=11)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name=_("district"))
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, verbose_name=_("community"))
+    address = models.CharField(_("delivery address"), max_length=250)
+    by_committee = models.BooleanField(_("reserved by the committee"), default=False)
+    created_at = models.DateTimeField(_("reserved at"), default=timezone.now, db_index=True)
+    won_at = models.DateTimeField(_("won at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(state__in=["waiting", "won"]),
+                name="one_live_reservation_per_resident",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=10_000_000) & Q(number__lte=99_999_999),
+                name="reservation_number_has_eight_digits",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | Q(cancelled_at__isnull=False),
+                name="cancelled_reservation_has_a_time",
+            ),
+        ]
+        indexes = [
+            # The draw's pool: waiting reservations made before a cut-off.
+            models.Index(
+                fields=["created_at"], name="reservation_waiting", condition=Q(state="waiting")
+            ),
+            models.Index(fields=["resident", "-created_at"], name="reservation_by_resident"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number:08d}"
+
+    @property
+    def number_display(self) -> str:
+        return f"{self.number:08d}"
+
+
+class SignInCode(models.Model):
+    """A 6-digit sign-in code sent by SMS; stored as a keyed hash, single use, 5 tries."""
+
+    phone = models.CharField(max_length=11, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wrong_tries__lte=5), name="sign_in_code_at_most_five_wrong_tries"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"

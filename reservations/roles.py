@@ -23,6 +23,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reservations.otherarea": ALL_ACTIONS,
         "reservations.suggestion": ("view", "change"),
         "pickup.pickuppoint": ALL_ACTIONS,
+        "reservations.resident": ("view",),
+        "reservations.reservation": ("view",),
         # Read the outbox, and retry failed messages.
         "notifications.outboxmessage": ("view", "change"),
     },
@@ -34,6 +36,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reservations.district": ("view",),
         "reservations.town": ("view",),
         "reservations.community": ("view",),
+        # Their own community's residents only (the admin scopes the querysets).
+        "reservations.resident": ("view", "add", "change"),
+        "reservations.reservation": ("view",),
     },
     PICKUP_STAFF: {
         "reservations.district": ("view",),

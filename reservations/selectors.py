@@ -3,10 +3,10 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from reservations.models import CampaignConfig, District, ReservationWindow
+from reservations.models import CampaignConfig, District, ReservationWindow, Town
 
 
 def campaign_get() -> CampaignConfig:
@@ -62,3 +62,106 @@ def draw_pool_cutoff(*, config: CampaignConfig, draw_at: datetime.datetime) -> d
         days=config.pool_cutoff_days_before
     )
     return datetime.datetime.combine(day, config.pool_cutoff_time, tzinfo=tz)
+
+
+def district_windows(district: District) -> list[ReservationWindow]:
+    """The windows a district's residents may reserve in: its own and the shared ones."""
+    return list(
+        ReservationWindow.objects.filter(Q(district=district) | Q(district__isnull=True)).order_by(
+            "opens_at"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WindowStatus:
+    open: bool
+    windows: list[ReservationWindow]
+    not_started: bool  # the campaign's start date is still ahead
+
+    @property
+    def windows_text(self) -> str:
+        return ", ".join(f"{w.opens_at:%H:%M}–{w.closes_at:%H:%M}" for w in self.windows)
+
+
+def window_status(
+    *, config: CampaignConfig, district: District, now: datetime.datetime
+) -> WindowStatus:
+    """Rule 2: daily from the start date, [opens, closes) in the city's time."""
+    local = timezone.localtime(now)
+    windows = district_windows(district)
+    if local.date() < config.start_date:
+        return WindowStatus(open=False, windows=windows, not_started=True)
+    moment = local.time()
+    return WindowStatus(
+        open=any(window.contains(moment) for window in windows),
+        windows=windows,
+        not_started=False,
+    )
+
+
+def cooldown_ends(*, config: CampaignConfig, resident) -> datetime.date | None:
+    """Rule 7: a winner may reserve again from 00:00 of the Nth day after the draw day."""
+    from reservations.models import Reservation
+
+    last_win = (
+        Reservation.objects.filter(resident=resident, won_at__isnull=False)
+        .order_by("-won_at")
+        .values_list("won_at", flat=True)
+        .first()
+    )
+    if last_win is None:
+        return None
+    return timezone.localtime(last_win).date() + datetime.timedelta(days=config.cooldown_days)
+
+
+def delivery_address(*, district: District, town: Town, street_address: str) -> str:
+    """The full delivery address as residents see it and partners send it."""
+    return f"福州市{district.name}{town.name}{street_address}"
+
+
+def live_reservation(resident) -> "Reservation | None":  # noqa: F821
+    return resident.reservations.filter(state__in=["waiting", "won"]).first()
+
+
+def draws_entered(
+    *, config: CampaignConfig, reservation, now: datetime.datetime
+) -> list[datetime.datetime]:
+    """The scheduled draws a waiting reservation has been in: derived from the cut-offs (a
+    reservation is in every draw whose pool closed after it was made), not stored per draw."""
+    entered: list[datetime.datetime] = []
+    draw_at = draw_schedule_next(config=config, now=reservation.created_at)
+    end = reservation.won_at or reservation.cancelled_at or now
+    while draw_at <= end and len(entered) < 366:
+        if draw_pool_cutoff(config=config, draw_at=draw_at) > reservation.created_at:
+            entered.append(draw_at)
+        draw_at += datetime.timedelta(days=config.draw_interval_days)
+    return entered
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    home_delivery: bool
+    pickup_point: object | None
+
+
+def fulfilment_for(reservation) -> Fulfilment:
+    """Rule 9: home delivery inside the partner's range, else the district's pickup point."""
+    from pickup.models import PickupPoint
+
+    if reservation.town.in_delivery_range:
+        return Fulfilment(home_delivery=True, pickup_point=None)
+    point = PickupPoint.objects.filter(district_id=reservation.district_id).first()
+    return Fulfilment(home_delivery=False, pickup_point=point)
+
+
+def purchase_window(
+    *, config: CampaignConfig, reservation
+) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """Rule 6: from the configured time on the draw day, for the configured hours."""
+    if reservation.won_at is None:
+        return None
+    tz = timezone.get_default_timezone()
+    day = timezone.localtime(reservation.won_at).date()
+    opens = datetime.datetime.combine(day, config.purchase_opens_at, tzinfo=tz)
+    return opens, opens + datetime.timedelta(hours=config.purchase_window_hours)

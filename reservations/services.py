@@ -1,21 +1,46 @@
 """Writes to the reference data, the campaign configuration and suggestions."""
 
 import datetime
+import hmac
+import secrets
 from collections import Counter
 from types import ModuleType
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
+from notifications.models import Kind
+from notifications.services import message_enqueue
 from pickup.models import PickupPoint
+from reservations import limits
+from reservations.identity import identity_provider_get
 from reservations.models import (
     CampaignConfig,
     Community,
     District,
+    Level,
+    Method,
     OtherArea,
+    Reservation,
+    ReservationState,
     ReservationWindow,
+    Resident,
+    SignInCode,
     Suggestion,
     Town,
+    User,
 )
+from reservations.selectors import (
+    campaign_get,
+    cooldown_ends,
+    delivery_address,
+    live_reservation,
+    window_status,
+)
+from reservations.validators import mask_document, phone_e164, validate_document
 
 
 def _time(text: str) -> datetime.time:
@@ -121,3 +146,351 @@ def campaign_start_today(*, today: datetime.date) -> CampaignConfig:
         config.committee_registration_deadline = today + datetime.timedelta(days=7)
         config.save(update_fields=["start_date", "committee_registration_deadline", "updated_at"])
     return config
+
+
+# --- residents: sign-in -----------------------------------------------------------------------
+
+SIGN_IN_CODE_MINUTES = 10
+SIGN_IN_MAX_WRONG_TRIES = 5
+
+
+class Refused(Exception):
+    """A rule said no. `message` tells the person why and what to do; nothing was changed."""
+
+    def __init__(self, code: str, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), "sha256").hexdigest()
+
+
+def sign_in_code_send(*, phone: str, ip: str, language: str, now: datetime.datetime) -> None:
+    """Send a fresh 6-digit code by SMS, within the per-phone and per-IP hourly limits."""
+    for key, limit, what in [
+        (f"sign-in:phone:{phone}", settings.SIGN_IN_CODES_PER_PHONE_PER_HOUR, "phone"),
+        (f"sign-in:ip:{ip}", settings.SIGN_IN_CODES_PER_IP_PER_HOUR, "ip"),
+    ]:
+        retry_after = limits.hit(key, limit=limit, window=3600)
+        if retry_after:
+            minutes = -(-retry_after // 60)
+            raise Refused(
+                f"too_many_codes_{what}",
+                _("Too many codes were requested. Please try again in %(minutes)d minutes.")
+                % {"minutes": minutes},
+                retry_after=retry_after,
+            )
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        row = SignInCode.objects.create(
+            phone=phone,
+            code_hash=_code_hash(phone, code),
+            created_at=now,
+            expires_at=now + datetime.timedelta(minutes=SIGN_IN_CODE_MINUTES),
+        )
+        message_enqueue(
+            recipient=phone_e164(phone),
+            kind=Kind.SIGN_IN_CODE,
+            dedupe_key=f"sign-in:{row.pk}",
+            context={"code": code, "minutes": SIGN_IN_CODE_MINUTES},
+            language=language,
+        )
+
+
+def sign_in_code_check(*, phone: str, code: str, now: datetime.datetime) -> User:
+    """The account for `phone` if `code` is its latest live code; each code works once."""
+    live = (
+        SignInCode.objects.filter(
+            phone=phone,
+            used_at__isnull=True,
+            expires_at__gt=now,
+            wrong_tries__lt=SIGN_IN_MAX_WRONG_TRIES,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if live is None:
+        raise Refused(
+            "no_code", _("This code has expired or was used up. Please request a new code.")
+        )
+    if not hmac.compare_digest(live.code_hash, _code_hash(phone, code)):
+        # Conditional update: concurrent wrong tries cannot exceed the limit between them.
+        SignInCode.objects.filter(pk=live.pk, wrong_tries__lt=SIGN_IN_MAX_WRONG_TRIES).update(
+            wrong_tries=F("wrong_tries") + 1
+        )
+        left = SIGN_IN_MAX_WRONG_TRIES - live.wrong_tries - 1
+        if left <= 0:
+            raise Refused(
+                "code_exhausted",
+                _("Too many wrong tries for this code. Please request a new code."),
+            )
+        raise Refused(
+            "wrong_code",
+            _("That code is not right. You have %(left)d more tries.") % {"left": left},
+        )
+    # Single use even under a race: only one request can turn used_at from NULL.
+    claimed = SignInCode.objects.filter(
+        pk=live.pk, used_at__isnull=True, wrong_tries__lt=SIGN_IN_MAX_WRONG_TRIES
+    ).update(used_at=now)
+    if not claimed:
+        raise Refused("no_code", _("This code was already used. Please request a new code."))
+    user, created = User.objects.get_or_create(phone=phone, defaults={"username": phone})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    Resident.objects.get_or_create(user=user)
+    return user
+
+
+# --- residents: identity and address --------------------------------------------------------
+
+
+def document_hash(*, document_type: str, number: str) -> str:
+    key = settings.ID_HASH_KEY.encode()
+    return hmac.new(key, f"{document_type}:{number}".encode(), "sha256").hexdigest()
+
+
+def resident_verify(
+    *,
+    resident: Resident,
+    name: str,
+    document_type: str,
+    document_number: str,
+    method: str,
+    now: datetime.datetime,
+) -> Resident:
+    """Real-name verification (rule 1) through the identity provider; L2 or better may reserve.
+
+    Raises ValidationError for a malformed document, IdentityUnavailable when the provider
+    cannot answer, Refused when it says no or the document belongs to another account.
+    """
+    number = validate_document(document_type, document_number)
+    answer = identity_provider_get().verify(
+        name=name, document_type=document_type, document_number=number, method=method
+    )
+    if not answer.verified:
+        raise Refused(
+            "not_verified",
+            _(
+                "The identity provider could not confirm this name and document. "
+                "Please check them, or try the other method."
+            ),
+        )
+    resident.name = name
+    resident.document_type = document_type
+    resident.document_hash = document_hash(document_type=document_type, number=number)
+    resident.document_masked = mask_document(number)
+    resident.level = answer.level
+    resident.method = method
+    resident.verified_at = now
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        # The unique hash, not a look-up before saving, keeps one account per document.
+        resident.refresh_from_db()
+        raise Refused(
+            "document_taken",
+            _(
+                "This document is already registered with another account. Each person may "
+                "have one account; call the hotline if this is a mistake."
+            ),
+        ) from None
+    return resident
+
+
+def resident_set_address(
+    *, resident: Resident, community: Community, street_address: str
+) -> Resident:
+    """The home address, inside the five districts: community implies town and district."""
+    town = community.town
+    resident.district_id = town.district_id
+    resident.town = town
+    resident.community = community
+    resident.street_address = street_address.strip()
+    resident.save(update_fields=["district", "town", "community", "street_address"])
+    return resident
+
+
+# --- reservations -----------------------------------------------------------------------------
+
+
+def _date_text(day: datetime.date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _check_cooldown(*, config: CampaignConfig, resident: Resident, today: datetime.date) -> None:
+    ends = cooldown_ends(config=config, resident=resident)
+    if ends is not None and today < ends:
+        raise Refused(
+            "cooldown",
+            _("After a win you may reserve again from %(date)s.") % {"date": _date_text(ends)},
+        )
+
+
+def _insert_reservation(
+    *,
+    resident: Resident,
+    phone: str,
+    address: str,
+    community: Community,
+    by_committee: bool,
+    now: datetime.datetime,
+) -> Reservation:
+    """Insert with a fresh random number. The partial unique constraint, not a look-up, keeps
+    one live reservation per person; a number already taken is drawn again."""
+    for _attempt in range(20):
+        number = 10_000_000 + secrets.randbelow(90_000_000)
+        try:
+            with transaction.atomic():
+                return Reservation.objects.create(
+                    number=number,
+                    resident=resident,
+                    phone=phone,
+                    district_id=community.town.district_id,
+                    town=community.town,
+                    community=community,
+                    address=address,
+                    by_committee=by_committee,
+                    created_at=now,
+                )
+        except IntegrityError as error:
+            if "one_live_reservation_per_resident" in str(error):
+                live = live_reservation(resident)
+                raise Refused(
+                    "live_reservation",
+                    _(
+                        "You already have a reservation (%(number)s); it takes part in every "
+                        "draw until it wins. There is no need to reserve again."
+                    )
+                    % {"number": live.number_display if live else ""},
+                ) from None
+            if "reservations_reservation_number" not in str(error):
+                raise
+    raise RuntimeError("no free reservation number after 20 tries")
+
+
+def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reservation:
+    """A resident reserves (rules 2-4, 7); each refusal says why and what to do."""
+    config = campaign_get()
+    if not resident.is_verified:
+        raise Refused("not_verified", _("Please complete real-name verification (level L2) first."))
+    if resident.community_id is None or not resident.street_address:
+        raise Refused("no_address", _("Please enter your home address first."))
+    status = window_status(config=config, district=resident.district, now=now)
+    if status.not_started:
+        raise Refused(
+            "not_started",
+            _("Reservations open on %(date)s.") % {"date": _date_text(config.start_date)},
+        )
+    if not status.open:
+        raise Refused(
+            "window_closed",
+            _(
+                "%(district)s residents may reserve every day at %(windows)s. Please come "
+                "back then; reserving early gives no advantage."
+            )
+            % {"district": resident.district.display_name, "windows": status.windows_text},
+        )
+    _check_cooldown(config=config, resident=resident, today=timezone.localtime(now).date())
+    return _insert_reservation(
+        resident=resident,
+        phone=resident.user.phone,
+        address=delivery_address(
+            district=resident.district, town=resident.town, street_address=resident.street_address
+        ),
+        community=resident.community,
+        by_committee=False,
+        now=now,
+    )
+
+
+def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reservation:
+    """Cancel the resident's waiting reservation (rule 4); a win cannot be cancelled."""
+    reservation = resident.reservations.filter(state=ReservationState.WAITING).first()
+    if reservation is None:
+        raise Refused("nothing_to_cancel", _("You have no waiting reservation to cancel."))
+    changed = Reservation.objects.filter(pk=reservation.pk, state=ReservationState.WAITING).update(
+        state=ReservationState.CANCELLED, cancelled_at=now
+    )
+    if not changed:
+        raise Refused("nothing_to_cancel", _("This reservation can no longer be cancelled."))
+    reservation.refresh_from_db()
+    return reservation
+
+
+# --- committee registration (rule 10) -------------------------------------------------------
+
+
+def _check_committee_deadline(*, config: CampaignConfig, today: datetime.date) -> None:
+    if today > config.committee_registration_deadline:
+        raise Refused(
+            "deadline_passed",
+            _("Committee registration closed on %(date)s.")
+            % {"date": _date_text(config.committee_registration_deadline)},
+        )
+
+
+def committee_resident_register(
+    *,
+    staff: User,
+    name: str,
+    document_type: str,
+    document_number: str,
+    category: str,
+    now: datetime.datetime,
+) -> Resident:
+    """A committee registers a special-group resident who may have no phone; the committee's
+    phone and address stand in for theirs. The committee checked the document in person."""
+    if staff.community_id is None:
+        raise Refused("no_community", _("Your account does not belong to a community."))
+    _check_committee_deadline(config=campaign_get(), today=timezone.localtime(now).date())
+    number = validate_document(document_type, document_number)
+    community = staff.community
+    resident = Resident(
+        name=name.strip(),
+        document_type=document_type,
+        document_hash=document_hash(document_type=document_type, number=number),
+        document_masked=mask_document(number),
+        level=Level.L2,
+        method=Method.COMMITTEE,
+        verified_at=now,
+        district_id=community.town.district_id,
+        town=community.town,
+        community=community,
+        street_address=community.address,
+        category=category,
+        registered_by=staff,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        raise Refused(
+            "document_taken", _("A resident with this document is already registered.")
+        ) from None
+    return resident
+
+
+def committee_reservation_create(
+    *, staff: User, resident: Resident, now: datetime.datetime
+) -> Reservation:
+    """Reserve for a committee-registered resident: windows do not apply, the deadline does."""
+    if resident.community_id != staff.community_id or not resident.committee_registered:
+        raise Refused("not_yours", _("This resident is not registered by your committee."))
+    config = campaign_get()
+    _check_committee_deadline(config=config, today=timezone.localtime(now).date())
+    _check_cooldown(config=config, resident=resident, today=timezone.localtime(now).date())
+    community = resident.community
+    return _insert_reservation(
+        resident=resident,
+        phone=community.phone,
+        address=community.address,
+        community=community,
+        by_committee=True,
+        now=now,
+    )

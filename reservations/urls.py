@@ -1,9 +1,17 @@
 from django.urls import path
 
-from reservations import views
+from reservations import resident_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("faq/", views.faq, name="faq"),
     path("help/", views.help_page, name="help"),
+    path("sign-in/", resident_views.sign_in, name="sign_in"),
+    path("sign-in/code/", resident_views.sign_in_code, name="sign_in_code"),
+    path("sign-out/", resident_views.sign_out, name="sign_out"),
+    path("me/", resident_views.me, name="me"),
+    path("me/verify/", resident_views.verify, name="verify"),
+    path("me/address/", resident_views.address, name="address"),
+    path("me/reserve/", resident_views.reserve, name="reserve"),
+    path("me/cancel/", resident_views.cancel, name="cancel"),
 ]

@@ -104,7 +104,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
 
 # Celery: broker and results on Redis, JSON only.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
@@ -153,3 +152,25 @@ CELERY_BEAT_SCHEDULE["drain-outbox"] = {
     "task": "notifications.tasks.drain_outbox",
     "schedule": 10.0,
 }
+
+# Residents (reservations/).
+# Key of the HMAC that makes identity document numbers unique without storing them. Keep it out
+# of the database; changing it orphans every stored hash.
+ID_HASH_KEY = env("ID_HASH_KEY", default="insecure-development-id-hash-key")
+IDENTITY_BACKEND = env("IDENTITY_BACKEND", default="local")  # local | http
+IDENTITY_PROVIDER_URL = env("IDENTITY_PROVIDER_URL", default="")
+IDENTITY_PROVIDER_TIMEOUT = env.float("IDENTITY_PROVIDER_TIMEOUT", default=5.0)
+SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=5)
+SIGN_IN_CODES_PER_IP_PER_HOUR = env.int("SIGN_IN_CODES_PER_IP_PER_HOUR", default=30)
+RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
+# Burst protection: requests per second, whole site, before answering 429 (0 turns it off).
+RESERVE_BURST_PER_SECOND = env.int("RESERVE_BURST_PER_SECOND", default=2000)
+SIGN_IN_BURST_PER_SECOND = env.int("SIGN_IN_BURST_PER_SECOND", default=500)
+# Staff admin sign-in: this many failures lock the account for the lockout time (seconds).
+STAFF_LOGIN_MAX_FAILURES = env.int("STAFF_LOGIN_MAX_FAILURES", default=5)
+STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900)
+# Behind a reverse proxy, the client's address is the last hop it adds to X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+SESSION_COOKIE_AGE = RESIDENT_SESSION_DAYS * 24 * 3600
+LOGIN_URL = "sign_in"
+AUTHENTICATION_BACKENDS = ["reservations.auth.LockoutModelBackend"]

@@ -19,3 +19,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 if SMS_BACKEND == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):  # noqa: F405
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN.")
+
+if ID_HASH_KEY.startswith("insecure-") or len(ID_HASH_KEY) < 32:  # noqa: F405
+    raise ImproperlyConfigured("Set ID_HASH_KEY to a random value of at least 32 characters.")
+if IDENTITY_BACKEND == "http" and not IDENTITY_PROVIDER_URL:  # noqa: F405
+    raise ImproperlyConfigured("IDENTITY_BACKEND=http needs IDENTITY_PROVIDER_URL.")

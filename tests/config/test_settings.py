@@ -8,7 +8,9 @@ LOAD_SETTINGS = "import django; django.setup(); print('started')"
 
 
 def start_with(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "ID_HASH_KEY")
+    }
     clean["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     return subprocess.run(
         [sys.executable, "-c", LOAD_SETTINGS],
@@ -20,13 +22,19 @@ def start_with(**env: str) -> subprocess.CompletedProcess:
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
-    result = start_with()
+    result = start_with(ID_HASH_KEY="h" * 50)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
-def test_production_starts_with_a_real_secret_key():
+def test_production_refuses_to_start_without_a_real_id_hash_key():
     result = start_with(SECRET_KEY="k" * 50)
+    assert result.returncode != 0
+    assert "ID_HASH_KEY" in result.stderr
+
+
+def test_production_starts_with_real_keys():
+    result = start_with(SECRET_KEY="k" * 50, ID_HASH_KEY="h" * 50)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"
 

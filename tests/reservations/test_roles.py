@@ -41,10 +41,16 @@ def test_notaries_only_read():
     assert all(codename.split(".")[1].startswith("view_") for codename in granted)
 
 
+REFERENCE_MODELS = ["district", "town", "community", "reservationwindow", "campaignconfig"]
+
+
 def test_committee_and_pickup_staff_cannot_change_reference_data_or_config():
     for group_name in (roles.COMMITTEE_STAFF, roles.PICKUP_STAFF):
         granted = perms(group_name)
-        assert not any(".change_" in p or ".add_" in p or ".delete_" in p for p in granted)
+        for model in REFERENCE_MODELS:
+            for action in ("add", "change", "delete"):
+                assert f"reservations.{action}_{model}" not in granted
+        assert not any(".delete_" in p for p in granted)
         assert "reservations.view_campaignconfig" not in granted
         assert "reservations.view_suggestion" not in granted
 
@@ -124,6 +130,17 @@ def test_pickup_staff_see_only_their_own_point(client, pickup_staff):
     client.force_login(pickup_staff)
     response = client.get(reverse("admin:pickup_pickuppoint_changelist"))
     assert list(response.context["cl"].queryset) == [pickup_staff.pickup_point]
+
+
+def test_committee_staff_register_residents_and_read_reservations():
+    granted = perms(roles.COMMITTEE_STAFF)
+    assert {
+        "reservations.view_resident",
+        "reservations.add_resident",
+        "reservations.change_resident",
+        "reservations.view_reservation",
+    } <= granted
+    assert "reservations.change_reservation" not in granted
 
 
 def test_a_signed_in_outsider_is_kept_out_of_the_admin(client, outsider):

@@ -1,0 +1,263 @@
+"""The resident's pages: sign-in by SMS code, verification, address, reserve, cancel."""
+
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reservations import limits
+from reservations.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
+from reservations.identity import IdentityUnavailable
+from reservations.models import Resident
+from reservations.selectors import (
+    campaign_get,
+    cooldown_ends,
+    draw_pool_cutoff,
+    draw_schedule_next,
+    draws_entered,
+    fulfilment_for,
+    purchase_window,
+    window_status,
+)
+from reservations.services import (
+    Refused,
+    reservation_cancel,
+    reservation_create,
+    resident_set_address,
+    resident_verify,
+    sign_in_code_check,
+    sign_in_code_send,
+)
+
+SESSION_PHONE = "sign_in_phone"
+
+
+def burst_limited(scope: str, setting: str):
+    """Over the configured site-wide rate, POSTs get a friendly 429 with Retry-After."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            per_second = getattr(settings, setting)
+            if request.method == "POST" and per_second > 0:
+                key = f"burst:{scope}:{int(time.time())}"
+                if limits.hit(key, limit=per_second, window=2):
+                    response = render(request, "residents/too_busy.html", status=429)
+                    response["Retry-After"] = "5"
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _resident(request) -> Resident:
+    resident, _ = Resident.objects.get_or_create(user=request.user)
+    return resident
+
+
+@require_http_methods(["GET", "POST"])
+@burst_limited("sign-in", "SIGN_IN_BURST_PER_SECOND")
+def sign_in(request):
+    if request.user.is_authenticated and not request.user.is_staff:
+        return redirect("me")
+    form = PhoneForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            phone = form.cleaned_data["phone"]
+            try:
+                sign_in_code_send(
+                    phone=phone,
+                    ip=limits.client_ip(request),
+                    language=get_language() or "zh-hans",
+                    now=timezone.now(),
+                )
+            except Refused as refusal:
+                form.add_error(None, refusal.message)
+                response = render(request, "residents/sign_in.html", {"form": form}, status=429)
+                response["Retry-After"] = str(refusal.retry_after or 60)
+                return response
+            request.session[SESSION_PHONE] = phone
+            return redirect("sign_in_code")
+        status = 400
+    return render(request, "residents/sign_in.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@burst_limited("sign-in", "SIGN_IN_BURST_PER_SECOND")
+def sign_in_code(request):
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return redirect("sign_in")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = sign_in_code_check(
+                    phone=phone, code=form.cleaned_data["code"], now=timezone.now()
+                )
+            except Refused as refusal:
+                form.add_error("code", refusal.message)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session.set_expiry(settings.RESIDENT_SESSION_DAYS * 24 * 3600)
+                return redirect("me")
+        status = 400
+    masked = phone[:3] + "****" + phone[-4:]
+    context = {"form": form, "phone": masked}
+    return render(request, "residents/sign_in_code.html", context, status=status)
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("home")
+
+
+@login_required
+def me(request):
+    resident = _resident(request)
+    config = campaign_get()
+    now = timezone.now()
+    reservation = resident.reservations.order_by("-created_at").first()
+    next_draw = draw_schedule_next(config=config, now=now)
+    context = {
+        "resident": resident,
+        "reservation": reservation,
+        "campaign": config,
+        "next_draw": next_draw,
+        "next_cutoff": draw_pool_cutoff(config=config, draw_at=next_draw),
+        "window": (
+            window_status(config=config, district=resident.district, now=now)
+            if resident.district_id
+            else None
+        ),
+        "cooldown_ends": cooldown_ends(config=config, resident=resident),
+        "draws_entered": (
+            draws_entered(config=config, reservation=reservation, now=now) if reservation else []
+        ),
+        "purchase_window": (
+            purchase_window(config=config, reservation=reservation) if reservation else None
+        ),
+        "fulfilment": fulfilment_for(reservation) if reservation else None,
+        "phone": request.user.phone,
+    }
+    return render(request, "residents/me.html", context)
+
+
+@login_required
+@sensitive_post_parameters("document_number")
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    resident = _resident(request)
+    form = VerifyForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                resident_verify(
+                    resident=resident,
+                    name=data["name"],
+                    document_type=data["document_type"],
+                    document_number=data["document_number"],
+                    method=data["method"],
+                    now=timezone.now(),
+                )
+            except IdentityUnavailable:
+                form.add_error(
+                    None,
+                    _(
+                        "The identity service is not answering right now. Nothing was saved; "
+                        "please try again in a few minutes."
+                    ),
+                )
+                status = 503
+            except (Refused, ValidationError) as error:
+                form.add_error(None, getattr(error, "message", None) or error.messages[0])
+                status = 400
+            else:
+                messages.success(request, _("Your identity is verified."))
+                return redirect("me")
+        else:
+            status = 400
+        # The document number is not echoed back into the page.
+        form.data = form.data.copy()
+        form.data["document_number"] = ""
+    return render(request, "residents/verify.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address(request):
+    resident = _resident(request)
+    status = 200
+    if request.method == "POST" and "save" in request.POST:
+        form = AddressForm(request.POST)
+        if form.is_valid():
+            resident_set_address(
+                resident=resident,
+                community=form.cleaned_data["community"],
+                street_address=form.cleaned_data["street_address"],
+            )
+            messages.success(request, _("Your address is saved."))
+            return redirect("me")
+        status = 400
+    elif request.method == "POST":
+        # "Show towns" / "Show committees": narrow the lists without validating yet.
+        form = AddressForm(initial=request.POST.dict())
+    else:
+        form = AddressForm(
+            initial={
+                "district": resident.district_id,
+                "town": resident.town_id,
+                "community": resident.community_id,
+                "street_address": resident.street_address,
+            }
+        )
+    return render(request, "residents/address.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+@burst_limited("reserve", "RESERVE_BURST_PER_SECOND")
+def reserve(request):
+    resident = _resident(request)
+    try:
+        reservation = reservation_create(resident=resident, now=timezone.now())
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+        return redirect(reverse("me") + "#reserve")
+    messages.success(
+        request,
+        _("Reserved. Your reservation number is %(number)s.")
+        % {"number": reservation.number_display},
+    )
+    return redirect("me")
+
+
+@login_required
+@require_POST
+def cancel(request):
+    resident = _resident(request)
+    try:
+        reservation_cancel(resident=resident, now=timezone.now())
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Your reservation is cancelled."))
+    return redirect("me")
