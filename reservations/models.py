@@ -430,7 +430,7 @@ class Reservation(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=ReservationState, default=ReservationState.WAITING
     )
-    phone = models.CharField(_("phone"), max_length=11)
+    phone = models.CharField(_("phone"), max_length=30)  # a committee landline stands in
     district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name=_("district"))
     town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
     community = models.ForeignKey(Community, on_delete=models.PROTECT, verbose_name=_("community"))

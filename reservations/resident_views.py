@@ -113,7 +113,7 @@ def sign_in_code(request):
             except Refused as refusal:
                 form.add_error("code", refusal.message)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="reservations.auth.LockoutModelBackend")
                 request.session.set_expiry(settings.RESIDENT_SESSION_DAYS * 24 * 3600)
                 return redirect("me")
         status = 400

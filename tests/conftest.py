@@ -11,6 +11,16 @@ from reservations.reference import fuzhou as fuzhou_data
 from reservations.services import reference_data_load
 
 
+@pytest.fixture(autouse=True)
+def empty_redis(settings):
+    """Counters from one test must not limit the next."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture
 def fuzhou(db):
     """The city's reference data, as `load_fuzhou` loads it."""

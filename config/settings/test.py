@@ -16,3 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests drain the outbox themselves; nothing is published to a broker no worker reads.
 SMS_DRAIN_ON_COMMIT = env.bool("SMS_DRAIN_ON_COMMIT", default=False)
+# Tests keep their Redis counters (rate limits, lockouts) in a database of their own, emptied
+# before each test: the same Redis server, database 15.
+REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")  # noqa: F405
+IDENTITY_BACKEND = "local"

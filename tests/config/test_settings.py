@@ -8,9 +8,7 @@ LOAD_SETTINGS = "import django; django.setup(); print('started')"
 
 
 def start_with(**env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "ID_HASH_KEY")
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "ID_HASH_KEY")}
     clean["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     return subprocess.run(
         [sys.executable, "-c", LOAD_SETTINGS],

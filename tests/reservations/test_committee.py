@@ -1,0 +1,158 @@
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from reservations import roles
+from reservations.models import Community, Reservation, Resident, User
+from tests.reservations.conftest import at, resident_id
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = resident_id("35010219400101002")
+BEFORE_DEADLINE = at(2020, 2, 18, 3, 0)  # 03:00: no reservation window is open
+AFTER_DEADLINE = at(2020, 2, 21, 9, 0)  # registration closed at the end of 20 Feb
+
+
+def register(client, number: str = NUMBER, **extra):
+    data = {
+        "name": "陈阿婆",
+        "category": "elderly_alone",
+        "document_type": "resident_id",
+        "document_number": number,
+        **extra,
+    }
+    return client.post(reverse("admin:reservations_resident_add"), data, HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def staff_client(client, committee_staff, campaign):
+    client.force_login(committee_staff)
+    return client
+
+
+@pytest.fixture
+def registered(staff_client, committee_staff):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        assert register(staff_client).status_code == 302
+    return Resident.objects.get(category="elderly_alone")
+
+
+@pytest.fixture
+def other_committee_staff(role_groups, fuzhou):
+    community = Community.objects.exclude(name="庆城社区").filter(town__name="城门镇").first()
+    user = User.objects.create_user(
+        username="other", password="pw", is_staff=True, community=community
+    )
+    user.groups.add(Group.objects.get(name=roles.COMMITTEE_STAFF))
+    return user
+
+
+def test_committee_staff_register_a_resident_without_a_phone(registered, committee_staff):
+    community = committee_staff.community
+    assert registered.user is None
+    assert registered.community == community and registered.town == community.town
+    assert registered.street_address == community.address
+    assert (registered.level, registered.method) == ("L2", "committee")
+    assert registered.registered_by == committee_staff
+    assert registered.document_masked == NUMBER[:4] + "*" * 10 + NUMBER[-4:]
+
+
+def test_a_malformed_document_is_refused_and_not_echoed(staff_client):
+    bad = NUMBER[:-1] + ("0" if NUMBER[-1] != "0" else "1")
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        response = register(staff_client, bad)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "check character" in body.lower() or "errorlist" in body
+    assert bad not in body
+    assert not Resident.objects.exists()
+
+
+def test_registration_after_the_deadline_is_refused_clearly(staff_client):
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        response = register(staff_client)
+    assert "Committee registration closed on" in response.content.decode()
+    assert not Resident.objects.exists()
+
+
+def test_the_same_document_cannot_be_registered_twice(staff_client, registered):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        response = register(staff_client)
+    assert "already registered" in response.content.decode()
+    assert Resident.objects.count() == 1
+
+
+def reserve_on_behalf(client, *residents: Resident):
+    return client.post(
+        reverse("admin:reservations_resident_changelist"),
+        {"action": "reserve_on_behalf", "_selected_action": [r.pk for r in residents]},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+
+def test_the_committee_reserves_for_them_outside_the_windows(staff_client, registered):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        response = reserve_on_behalf(staff_client, registered)
+    reservation = Reservation.objects.get()
+    community = registered.community
+    assert reservation.by_committee
+    assert (reservation.phone, reservation.address) == (community.phone, community.address)
+    assert reservation.number_display in response.content.decode()
+
+
+def test_reserving_on_behalf_after_the_deadline_is_refused_clearly(staff_client, registered):
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        response = reserve_on_behalf(staff_client, registered)
+    assert "Committee registration closed on" in response.content.decode()
+    assert not Reservation.objects.exists()
+
+
+def test_one_live_reservation_holds_for_committee_residents_too(staff_client, registered):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        reserve_on_behalf(staff_client, registered)
+        response = reserve_on_behalf(staff_client, registered)
+    assert "already have a reservation" in response.content.decode()
+    assert Reservation.objects.count() == 1
+
+
+def test_another_committee_cannot_see_or_change_the_resident(
+    client, registered, other_committee_staff
+):
+    client.force_login(other_committee_staff)
+    listing = client.get(reverse("admin:reservations_resident_changelist"))
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].queryset) == []
+    change = reverse("admin:reservations_resident_change", args=[registered.pk])
+    assert client.get(change).status_code == 302  # "no such object" for them
+    client.post(change, {"name": "改名", "category": "hardship"})
+    registered.refresh_from_db()
+    assert registered.name == "陈阿婆"
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        reserve_on_behalf(client, registered)
+    assert not Reservation.objects.exists()
+
+
+def test_their_own_committee_may_correct_the_name_and_group(staff_client, registered):
+    change = reverse("admin:reservations_resident_change", args=[registered.pk])
+    response = staff_client.post(change, {"name": "陈阿娘", "category": "hardship"})
+    assert response.status_code == 302
+    registered.refresh_from_db()
+    assert (registered.name, registered.category) == ("陈阿娘", "hardship")
+
+
+def test_self_registered_residents_are_not_shown_to_committees(staff_client, taijiang_resident):
+    listing = staff_client.get(reverse("admin:reservations_resident_changelist"))
+    assert taijiang_resident not in list(listing.context["cl"].queryset)
+
+
+def test_officials_read_residents_but_do_not_register_them(client, official, registered):
+    client.force_login(official)
+    assert client.get(reverse("admin:reservations_resident_changelist")).status_code == 200
+    assert client.get(reverse("admin:reservations_resident_add")).status_code == 403
+
+
+def test_the_resident_pages_never_show_the_document_number(staff_client, registered):
+    change = reverse("admin:reservations_resident_change", args=[registered.pk])
+    assert NUMBER not in staff_client.get(change).content.decode()

@@ -1,0 +1,254 @@
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+
+from reservations.models import Reservation, ReservationState, Resident
+from reservations.services import Refused, reservation_cancel, reservation_create
+from tests.reservations.conftest import at, make_resident
+
+pytestmark = pytest.mark.django_db
+
+
+def reserve_at(resident: Resident, *moment: int) -> Reservation:
+    return reservation_create(resident=resident, now=at(*moment))
+
+
+def refusal_at(resident: Resident, *moment: int) -> Refused:
+    with pytest.raises(Refused) as caught:
+        reserve_at(resident, *moment)
+    return caught.value
+
+
+# --- windows (rule 2) ---------------------------------------------------------------------
+
+
+def test_taijiang_is_closed_one_second_before_eleven(taijiang_resident):
+    refusal = refusal_at(taijiang_resident, 2020, 2, 18, 10, 59, 59)
+    assert refusal.code == "window_closed"
+    assert "11:00–13:00" in refusal.message and "19:00–21:00" in refusal.message
+
+
+def test_taijiang_opens_at_eleven_sharp(taijiang_resident):
+    reservation = reserve_at(taijiang_resident, 2020, 2, 18, 11, 0, 0)
+    assert reservation.state == ReservationState.WAITING
+
+
+def test_taijiang_closes_at_one_sharp(taijiang_resident):
+    assert reserve_at(taijiang_resident, 2020, 2, 18, 12, 59, 59)
+    other = make_resident(phone="13800000099", town="苍霞街道", serial=99)
+    assert refusal_at(other, 2020, 2, 18, 13, 0, 0).code == "window_closed"
+
+
+def test_the_evening_window_is_open_to_every_district(taijiang_resident, chengmen_resident):
+    assert reserve_at(taijiang_resident, 2020, 2, 18, 19, 0, 0)
+    assert reserve_at(chengmen_resident, 2020, 2, 18, 20, 59, 59)
+
+
+def test_the_evening_window_closes_at_nine(taijiang_resident):
+    assert refusal_at(taijiang_resident, 2020, 2, 18, 21, 0, 0).code == "window_closed"
+
+
+def test_nothing_opens_the_day_before_the_start_date(taijiang_resident):
+    refusal = refusal_at(taijiang_resident, 2020, 2, 16, 11, 30)
+    assert refusal.code == "not_started"
+    assert "2020" in refusal.message
+
+
+# --- the reservation (rules 3 and 4) --------------------------------------------------------
+
+
+def test_a_reservation_has_eight_digits_and_keeps_the_phone_and_address_of_that_moment(
+    taijiang_resident,
+):
+    reservation = reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    assert 10_000_000 <= reservation.number <= 99_999_999
+    assert reservation.phone == "13800000011"
+    assert reservation.address == "福州市台江区苍霞街道五四路123号2座501室"
+    assert reservation.town.name == "苍霞街道"
+
+    taijiang_resident.street_address = "新地址1号"
+    taijiang_resident.save()
+    reservation.refresh_from_db()
+    assert reservation.address.endswith("五四路123号2座501室")
+
+
+def test_one_live_reservation_per_person(taijiang_resident):
+    first = reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    refusal = refusal_at(taijiang_resident, 2020, 2, 18, 11, 31)
+    assert refusal.code == "live_reservation"
+    assert first.number_display in refusal.message
+    assert Reservation.objects.count() == 1
+
+
+def test_a_cancelled_reservation_frees_the_person_and_the_next_number_is_new(taijiang_resident):
+    first = reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    reservation_cancel(resident=taijiang_resident, now=at(2020, 2, 18, 11, 40))
+    first.refresh_from_db()
+    assert first.state == ReservationState.CANCELLED and first.cancelled_at
+    second = reserve_at(taijiang_resident, 2020, 2, 18, 11, 50)
+    assert second.number != first.number
+
+
+def test_a_win_cannot_be_cancelled(taijiang_resident):
+    reservation = reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    Reservation.objects.filter(pk=reservation.pk).update(state="won", won_at=at(2020, 2, 19, 10))
+    with pytest.raises(Refused):
+        reservation_cancel(resident=taijiang_resident, now=at(2020, 2, 19, 11))
+
+
+def test_an_unverified_person_is_told_to_verify_first(taijiang_resident):
+    taijiang_resident.level = "L1"
+    taijiang_resident.save()
+    assert refusal_at(taijiang_resident, 2020, 2, 18, 11, 30).code == "not_verified"
+
+
+def test_a_person_without_an_address_is_told_to_enter_it(taijiang_resident):
+    taijiang_resident.community = None
+    taijiang_resident.save()
+    assert refusal_at(taijiang_resident, 2020, 2, 18, 11, 30).code == "no_address"
+
+
+# --- cooldown (rule 7) ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def won_on_19_feb(taijiang_resident):
+    reservation = reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    Reservation.objects.filter(pk=reservation.pk).update(
+        state=ReservationState.LAPSED, won_at=at(2020, 2, 19, 10, 0)
+    )
+    return taijiang_resident
+
+
+def test_a_winner_waits_until_the_tenth_day_after_the_draw_day(won_on_19_feb):
+    refusal = refusal_at(won_on_19_feb, 2020, 2, 28, 19, 30)
+    assert refusal.code == "cooldown"
+    assert "2020" in refusal.message and "29" in refusal.message
+
+
+def test_a_winner_may_reserve_again_from_midnight_of_that_day(won_on_19_feb):
+    with pytest.raises(Refused):
+        reserve_at(won_on_19_feb, 2020, 2, 28, 23, 59, 59)
+    # Windows still apply at midnight: the rule admits them from 00:00, the window from 11:00.
+    assert refusal_at(won_on_19_feb, 2020, 2, 29, 0, 0, 0).code == "window_closed"
+    assert reserve_at(won_on_19_feb, 2020, 2, 29, 11, 0, 0)
+
+
+# --- races ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_reservations_by_one_person_give_exactly_one(django_db_blocker):
+    from django.core.management import call_command
+
+    call_command("load_fuzhou", verbosity=0)
+    from reservations.models import CampaignConfig
+
+    CampaignConfig.objects.filter(pk=1).update(start_date="2020-02-17")
+    resident = make_resident(phone="13800000050", town="苍霞街道", serial=50)
+    barrier = threading.Barrier(50)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            reserve_at(Resident.objects.get(pk=resident.pk), 2020, 2, 18, 11, 30)
+            outcome = "reserved"
+        except Refused as refusal:
+            outcome = refusal.code
+        finally:
+            connection.close()  # each thread had its own connection
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("reserved") == 1
+    assert outcomes.count("live_reservation") == 49
+    assert Reservation.objects.filter(resident=resident).count() == 1
+
+
+# --- through the pages ----------------------------------------------------------------------
+
+
+def test_reserving_through_the_page_shows_the_number(client, taijiang_resident):
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 18, 11, 30), tick=False):
+        response = client.post(reverse("reserve"), follow=True)
+    reservation = Reservation.objects.get()
+    body = response.content.decode()
+    assert reservation.number_display in body
+    assert "等待摇号" in body or "waiting" in body
+
+
+def test_a_refusal_is_shown_on_the_page(client, taijiang_resident):
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 18, 9, 30), tick=False):
+        response = client.post(reverse("reserve"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert "11:00–13:00" in body and "no advantage" in body
+    assert not Reservation.objects.exists()
+
+
+def test_over_the_burst_rate_reserving_answers_429_with_retry_after(
+    client, taijiang_resident, settings
+):
+    settings.RESERVE_BURST_PER_SECOND = 1
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 18, 11, 30), tick=True):
+        statuses = [client.post(reverse("reserve"), HTTP_ACCEPT_LANGUAGE="en") for _ in range(3)]
+    busy = [r for r in statuses if r.status_code == 429]
+    assert busy
+    assert busy[0]["Retry-After"].isdigit()
+    assert "Reserving early gives no advantage." in busy[0].content.decode()
+
+
+def test_my_reservation_lists_the_draws_it_has_been_in(client, taijiang_resident):
+    with time_machine.travel(at(2020, 2, 18, 11, 30), tick=False):
+        reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 21, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # In the draws of 19 and 21 Feb; the next is on 23 Feb.
+    assert "02-19, 02-21" in body
+    assert "2020-02-23 10:00" in body
+
+
+def test_a_reservation_made_at_the_cut_off_waits_for_the_draw_after(client, taijiang_resident):
+    reserve_at(taijiang_resident, 2020, 2, 18, 20, 59)
+    # The 19 Feb pool closed at 21:00:00 on 18 Feb: a reservation of that instant is not in it.
+    Reservation.objects.update(created_at=at(2020, 2, 18, 21, 0, 0))
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 20, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Draws it has been in" not in body
+    with time_machine.travel(at(2020, 2, 21, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Draws it has been in: 02-21" in body
+
+
+def test_a_winner_outside_the_delivery_range_is_sent_to_the_pickup_point(client, chengmen_resident):
+    reservation = reserve_at(chengmen_resident, 2020, 2, 18, 19, 30)
+    Reservation.objects.filter(pk=reservation.pk).update(
+        state=ReservationState.WON, won_at=at(2020, 2, 19, 10, 0)
+    )
+    client.force_login(chengmen_resident.user)
+    with time_machine.travel(at(2020, 2, 19, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2020-02-19 14:00" in body and "2020-02-20 14:00" in body
+    assert "pickup point" in body.lower()
+    assert reservation.address in body
+
+
+def test_my_reservation_needs_a_signed_in_person(client, db):
+    response = client.get(reverse("me"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("sign_in"))

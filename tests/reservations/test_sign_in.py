@@ -1,0 +1,190 @@
+import re
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import Kind, OutboxMessage
+from reservations.models import Resident, SignInCode, User
+from reservations.services import Refused, sign_in_code_check, sign_in_code_send
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13800138000"
+
+
+def latest_code() -> str:
+    message = OutboxMessage.objects.filter(kind=Kind.SIGN_IN_CODE).latest("id")
+    return re.search(r"\d{6}", message.text).group()
+
+
+def request_code(client, phone: str = "+86 138-0013-8000", **extra):
+    return client.post(reverse("sign_in"), {"phone": phone}, **extra)
+
+
+def test_a_code_is_sent_through_the_outbox_and_stored_only_as_a_hash(client, db):
+    response = request_code(client)
+    assert response.status_code == 302 and response["Location"] == reverse("sign_in_code")
+    message = OutboxMessage.objects.get()
+    assert message.recipient == "+8613800138000"
+    code = latest_code()
+    row = SignInCode.objects.get()
+    assert row.phone == PHONE
+    assert code not in row.code_hash
+
+
+def test_the_right_code_signs_in_and_creates_one_account_per_phone(client, db):
+    request_code(client)
+    response = client.post(reverse("sign_in_code"), {"code": latest_code()})
+    assert response.status_code == 302 and response["Location"] == reverse("me")
+    user = User.objects.get(phone=PHONE)
+    assert not user.has_usable_password()
+    assert Resident.objects.filter(user=user).exists()
+    assert 29 * 86400 < client.session.get_expiry_age() <= 30 * 86400
+    assert client.get(reverse("me")).status_code == 200
+
+    client.post(reverse("sign_out"))
+    request_code(client, "138 0013 8000")
+    client.post(reverse("sign_in_code"), {"code": latest_code()})
+    assert User.objects.filter(phone=PHONE).count() == 1
+
+
+@pytest.mark.parametrize("phone", ["12800138000", "1380013800", "abc", ""])
+def test_a_number_that_is_not_a_mainland_mobile_is_refused(client, db, phone):
+    response = request_code(client, phone, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_code_works_once(db):
+    sign_in_code_send(phone=PHONE, ip="1.2.3.4", language="zh-hans", now=timezone.now())
+    code = latest_code()
+    assert sign_in_code_check(phone=PHONE, code=code, now=timezone.now())
+    with pytest.raises(Refused):
+        sign_in_code_check(phone=PHONE, code=code, now=timezone.now())
+
+
+def test_a_code_expires_after_ten_minutes(db):
+    sent = timezone.now()
+    sign_in_code_send(phone=PHONE, ip="1.2.3.4", language="zh-hans", now=sent)
+    code = latest_code()
+    with pytest.raises(Refused) as refused:
+        sign_in_code_check(phone=PHONE, code=code, now=sent + timezone.timedelta(minutes=10))
+    assert refused.value.code == "no_code"
+    assert sign_in_code_check(
+        phone=PHONE, code=code, now=sent + timezone.timedelta(minutes=9, seconds=59)
+    )
+
+
+def test_five_wrong_tries_use_up_a_code(client, db):
+    request_code(client)
+    code = latest_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for left in (4, 3, 2, 1):
+        response = client.post(reverse("sign_in_code"), {"code": wrong}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400
+        assert f"{left} more tries" in response.content.decode()
+    response = client.post(reverse("sign_in_code"), {"code": wrong}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "request a new code" in response.content.decode()
+    response = client.post(reverse("sign_in_code"), {"code": code})
+    assert response.status_code == 400
+    assert not User.objects.filter(phone=PHONE).exists()
+
+
+def test_at_most_five_codes_per_phone_per_hour(client, db):
+    for _ in range(5):
+        assert request_code(client).status_code == 302
+    response = request_code(client, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "try again in" in response.content.decode()
+    assert OutboxMessage.objects.count() == 5
+
+
+def test_codes_per_address_are_limited_too(client, db, settings):
+    settings.SIGN_IN_CODES_PER_IP_PER_HOUR = 3
+    for n in range(3):
+        assert request_code(client, f"1390000000{n}").status_code == 302
+    assert request_code(client, "13900000009").status_code == 429
+
+
+def test_the_code_page_without_a_requested_code_goes_back_to_the_phone(client, db):
+    assert client.get(reverse("sign_in_code"))["Location"] == reverse("sign_in")
+
+
+@pytest.mark.parametrize("code", ["12345", "1234567", "abcdef", ""])
+def test_a_malformed_code_is_refused_with_a_reason(client, db, code):
+    request_code(client)
+    response = client.post(reverse("sign_in_code"), {"code": code})
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+
+
+def test_over_the_burst_rate_sign_in_answers_429(client, db, settings):
+    settings.SIGN_IN_BURST_PER_SECOND = 1
+    with time_machine.travel(timezone.now(), tick=True):
+        statuses = [request_code(client, f"1390000001{n}").status_code for n in range(3)]
+    assert 429 in statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_used_twice_at_once_signs_in_once():
+    sign_in_code_send(phone=PHONE, ip="1.2.3.4", language="zh-hans", now=timezone.now())
+    code = latest_code()
+    barrier = threading.Barrier(10)
+    results: list[str] = []
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            sign_in_code_check(phone=PHONE, code=code, now=timezone.now())
+            results.append("in")
+        except Refused:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("in") == 1
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+def admin_login(client, username: str, password: str):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": "/admin/"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def test_staff_are_locked_out_after_five_wrong_passwords(client, official):
+    official.set_password("right-password")
+    official.save()
+    for _ in range(5):
+        assert admin_login(client, "official", "wrong").status_code == 200
+    response = admin_login(client, "official", "right-password")
+    assert response.status_code == 200
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_right_password_before_the_limit_clears_the_failures(client, official):
+    official.set_password("right-password")
+    official.save()
+    for _ in range(4):
+        admin_login(client, "official", "wrong")
+    assert admin_login(client, "official", "right-password").status_code == 302
+    client.logout()
+    for _ in range(4):
+        admin_login(client, "official", "wrong")
+    assert admin_login(client, "official", "right-password").status_code == 302
