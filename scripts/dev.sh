@@ -126,6 +126,8 @@ cmd_run() {
 
 cmd_test() {
   setup
+  # The resident journey runs in a real browser: Debian's chromium, driven by Playwright.
+  command -v chromium >/dev/null || apt_install chromium
   log "ruff format --check"
   "$VENV/bin/ruff" format --check .
   log "ruff check"

@@ -20,3 +20,6 @@ SMS_DRAIN_ON_COMMIT = env.bool("SMS_DRAIN_ON_COMMIT", default=False)
 # before each test: the same Redis server, database 15.
 REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")  # noqa: F405
 IDENTITY_BACKEND = "local"
+# The live server answers each request in a thread of its own: persistent connections would
+# outlive those threads and keep the test database busy at teardown.
+DATABASES = {"default": {**DATABASES["default"], "CONN_MAX_AGE": 0}}  # noqa: F405
