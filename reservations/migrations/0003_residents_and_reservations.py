@@ -7,107 +7,319 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reservations', '0002_roles'),
+        ("reservations", "0002_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('document_type', models.CharField(blank=True, max_length=20, verbose_name='document type')),
-                ('document_hash', models.CharField(blank=True, editable=False, max_length=64, null=True)),
-                ('document_masked', models.CharField(blank=True, max_length=40, verbose_name='document')),
-                ('level', models.CharField(blank=True, choices=[('L1', 'L1'), ('L2', 'L2'), ('L3', 'L3')], max_length=2, verbose_name='verification level')),
-                ('method', models.CharField(blank=True, choices=[('face', 'Face recognition'), ('bank_card', 'Bank card'), ('committee', 'Checked in person by the committee')], max_length=10, verbose_name='verification method')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified at')),
-                ('street_address', models.CharField(blank=True, max_length=120, verbose_name='street address')),
-                ('category', models.CharField(blank=True, choices=[('elderly_alone', 'Elderly living alone'), ('hardship', 'Person in hardship'), ('foreigner', 'Foreigner'), ('hmt_overseas', 'Hong Kong / Macau / Taiwan / overseas Chinese')], max_length=20, verbose_name='special group')),
-                ('language', models.CharField(default='zh-hans', max_length=10, verbose_name='language')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='reservations.community', verbose_name='community')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='reservations.district', verbose_name='district')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by')),
-                ('town', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='reservations.town', verbose_name='town')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='resident', to=settings.AUTH_USER_MODEL, verbose_name='account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                (
+                    "document_type",
+                    models.CharField(blank=True, max_length=20, verbose_name="document type"),
+                ),
+                (
+                    "document_hash",
+                    models.CharField(blank=True, editable=False, max_length=64, null=True),
+                ),
+                (
+                    "document_masked",
+                    models.CharField(blank=True, max_length=40, verbose_name="document"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("L1", "L1"), ("L2", "L2"), ("L3", "L3")],
+                        max_length=2,
+                        verbose_name="verification level",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("face", "Face recognition"),
+                            ("bank_card", "Bank card"),
+                            ("committee", "Checked in person by the committee"),
+                        ],
+                        max_length=10,
+                        verbose_name="verification method",
+                    ),
+                ),
+                (
+                    "verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="verified at"),
+                ),
+                (
+                    "street_address",
+                    models.CharField(blank=True, max_length=120, verbose_name="street address"),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("elderly_alone", "Elderly living alone"),
+                            ("hardship", "Person in hardship"),
+                            ("foreigner", "Foreigner"),
+                            ("hmt_overseas", "Hong Kong / Macau / Taiwan / overseas Chinese"),
+                        ],
+                        max_length=20,
+                        verbose_name="special group",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(default="zh-hans", max_length=10, verbose_name="language"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="reservations.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reservations.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registered by",
+                    ),
+                ),
+                (
+                    "town",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reservations.town",
+                        verbose_name="town",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resident",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
             },
         ),
         migrations.CreateModel(
-            name='Reservation',
+            name="Reservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True, verbose_name='reservation number')),
-                ('state', models.CharField(choices=[('waiting', 'waiting for a draw'), ('won', 'won'), ('ordered', 'ordered'), ('collected', 'collected'), ('lapsed', 'lapsed'), ('cancelled', 'cancelled')], default='waiting', max_length=10, verbose_name='state')),
-                ('phone', models.CharField(max_length=30, verbose_name='phone')),
-                ('address', models.CharField(max_length=250, verbose_name='delivery address')),
-                ('by_committee', models.BooleanField(default=False, verbose_name='reserved by the committee')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='reserved at')),
-                ('won_at', models.DateTimeField(blank=True, null=True, verbose_name='won at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='reservations.community', verbose_name='community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='reservations.district', verbose_name='district')),
-                ('town', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='reservations.town', verbose_name='town')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='reservations.resident', verbose_name='resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(unique=True, verbose_name="reservation number"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "waiting for a draw"),
+                            ("won", "won"),
+                            ("ordered", "ordered"),
+                            ("collected", "collected"),
+                            ("lapsed", "lapsed"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="waiting",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("phone", models.CharField(max_length=30, verbose_name="phone")),
+                ("address", models.CharField(max_length=250, verbose_name="delivery address")),
+                (
+                    "by_committee",
+                    models.BooleanField(default=False, verbose_name="reserved by the committee"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="reserved at"
+                    ),
+                ),
+                ("won_at", models.DateTimeField(blank=True, null=True, verbose_name="won at")),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled at"),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reservations.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reservations.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "town",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="reservations.town",
+                        verbose_name="town",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reservations",
+                        to="reservations.resident",
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reservation',
-                'verbose_name_plural': 'reservations',
+                "verbose_name": "reservation",
+                "verbose_name_plural": "reservations",
             },
         ),
         migrations.CreateModel(
-            name='SignInCode',
+            name="SignInCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(db_index=True, max_length=11)),
-                ('code_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('wrong_tries', models.PositiveSmallIntegerField(default=0)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", models.CharField(db_index=True, max_length=11)),
+                ("code_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("wrong_tries", models.PositiveSmallIntegerField(default=0)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'sign-in code',
-                'verbose_name_plural': 'sign-in codes',
-                'constraints': [models.CheckConstraint(condition=models.Q(('wrong_tries__lte', 5)), name='sign_in_code_at_most_five_wrong_tries')],
+                "verbose_name": "sign-in code",
+                "verbose_name_plural": "sign-in codes",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("wrong_tries__lte", 5)),
+                        name="sign_in_code_at_most_five_wrong_tries",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['community', 'category'], name='resident_community'),
+            model_name="resident",
+            index=models.Index(fields=["community", "category"], name="resident_community"),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.UniqueConstraint(fields=('document_hash',), name='one_resident_per_document'),
+            model_name="resident",
+            constraint=models.UniqueConstraint(
+                fields=("document_hash",), name="one_resident_per_document"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), models.Q(('community__isnull', False), models.Q(('category', ''), _negated=True), ('registered_by__isnull', False)), _connector='OR'), name='resident_has_account_or_committee'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("user__isnull", False),
+                    models.Q(
+                        ("community__isnull", False),
+                        models.Q(("category", ""), _negated=True),
+                        ("registered_by__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="resident_has_account_or_committee",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(condition=models.Q(('state', 'waiting')), fields=['created_at'], name='reservation_waiting'),
+            model_name="reservation",
+            index=models.Index(
+                condition=models.Q(("state", "waiting")),
+                fields=["created_at"],
+                name="reservation_waiting",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['resident', '-created_at'], name='reservation_by_resident'),
+            model_name="reservation",
+            index=models.Index(fields=["resident", "-created_at"], name="reservation_by_resident"),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['waiting', 'won'])), fields=('resident',), name='one_live_reservation_per_resident'),
+            model_name="reservation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["waiting", "won"])),
+                fields=("resident",),
+                name="one_live_reservation_per_resident",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 10000000), ('number__lte', 99999999)), name='reservation_number_has_eight_digits'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__gte", 10000000), ("number__lte", 99999999)),
+                name="reservation_number_has_eight_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'cancelled'), _negated=True), ('cancelled_at__isnull', False), _connector='OR'), name='cancelled_reservation_has_a_time'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "cancelled"), _negated=True),
+                    ("cancelled_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="cancelled_reservation_has_a_time",
+            ),
         ),
     ]
