@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Kind, OutboxMessage
 from notifications.services import outbox_retry_failed
+from reservations.admin import SafeActionsMixin
 
 
 def mask_phone(phone: str) -> str:
@@ -12,7 +13,7 @@ def mask_phone(phone: str) -> str:
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(SafeActionsMixin, admin.ModelAdmin):
     """Read-only: messages are written by the events that cause them, and sent by workers."""
 
     list_display = [

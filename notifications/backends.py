@@ -1,6 +1,7 @@
 """How a message leaves: `console` (logged; for `make run` and tests) or `http` (the gateway)."""
 
 import logging
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,7 +66,8 @@ class HttpBackend:
         status = response.status_code
         if 200 <= status < 300:
             return SendResult(Outcome.SENT)
-        error = f"HTTP {status}: {response.text[:200]}"
+        # Digits in the gateway's answer may echo a phone number or a code: keep them out.
+        error = f"HTTP {status}: " + re.sub(r"\d{4,}", "…", response.text[:200])
         if status in (408, 429) or status >= 500:
             return SendResult(Outcome.RETRY, error)
         return SendResult(Outcome.FAILED, error)

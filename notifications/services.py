@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -229,6 +230,18 @@ def outbox_release(*, ids: list[int], token: str, delay: float = 0) -> int:
         return cursor.rowcount
 
 
+def outbox_forget_sign_in_codes(*, older_than: datetime.timedelta) -> int:
+    """Blank the text of sign-in codes once they can no longer be used: the outbox must hold
+    a code to send it, but not a moment longer than the code is good for."""
+    cutoff = timezone.now() - older_than
+    return (
+        OutboxMessage.objects.filter(kind=Kind.SIGN_IN_CODE, created_at__lt=cutoff)
+        .exclude(text="")
+        .exclude(state=State.SENDING)
+        .update(text="", updated_at=timezone.now())
+    )
+
+
 def outbox_retry_failed(*, ids: Iterable[int]) -> int:
     """An official's retry of failed messages: queued again now, with fresh attempts."""
     now = timezone.now()
@@ -268,7 +281,12 @@ def outbox_drain(
     lease = settings.SMS_LEASE_SECONDS
     # Stop sending from a batch this long before its lease ends, so that no send of ours can
     # still be in flight when another worker may take the row over.
-    margin = backend.timeout + 1.0
+    # (requests' timeout bounds each socket read, so a slow answer can take two of them.)
+    margin = 2 * backend.timeout + 1.0
+    if lease <= margin + 1:
+        raise ImproperlyConfigured(
+            "SMS_LEASE_SECONDS must be more than 2 x SMS_GATEWAY_TIMEOUT + 2 seconds"
+        )
     limiter = limiter or RateLimiter(per_second=settings.SMS_RATE_LIMIT)
     result = DrainResult()
     started = time.monotonic()
@@ -291,6 +309,9 @@ def outbox_drain(
                 outbox_release(ids=rest, token=token, delay=pause)
                 break
             limiter.acquire()
+            if time.monotonic() > send_until:  # waiting for the rate limit used up the lease
+                outbox_release(ids=[m.id for m in batch[index:]], token=token)
+                break
             outcome = backend.send(message_id=message.id, to=message.recipient, text=message.text)
             if outcome.outcome == Outcome.SENT:
                 transient_in_a_row = 0

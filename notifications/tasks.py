@@ -1,3 +1,4 @@
+import datetime
 import os
 import socket
 
@@ -5,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from notifications.backends import backend_get
-from notifications.services import outbox_drain
+from notifications.services import outbox_drain, outbox_forget_sign_in_codes
 
 
 @shared_task(ignore_result=True)
@@ -24,3 +25,9 @@ def drain_outbox() -> None:
         # Out of time with work left: hand over to a fresh task. (A gateway that is down
         # sends nothing; beat tries again later rather than spinning.)
         drain_outbox.delay()
+
+
+@shared_task(ignore_result=True)
+def forget_sign_in_codes() -> None:
+    """Expired sign-in codes leave the outbox (10 minutes of validity, plus a margin)."""
+    outbox_forget_sign_in_codes(older_than=datetime.timedelta(minutes=15))

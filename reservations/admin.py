@@ -2,12 +2,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from reservations import roles
 from reservations.auth import staff_locked_for
@@ -28,6 +30,7 @@ from reservations.models import (
 from reservations.selectors import campaign_get
 from reservations.services import (
     Refused,
+    committee_reservation_cancel,
     committee_reservation_create,
     committee_resident_register,
 )
@@ -39,6 +42,19 @@ admin.site.index_title = _("Administration")
 
 def in_group(user, group_name: str) -> bool:
     return not user.is_superuser and user.groups.filter(name=group_name).exists()
+
+
+class SafeActionsMixin:
+    """Selected ids that are not numbers are dropped, instead of failing the whole request."""
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if any(not value.isdigit() for value in selected):
+            request.POST = request.POST.copy()
+            request.POST.setlist(
+                admin.helpers.ACTION_CHECKBOX_NAME, [v for v in selected if v.isdigit()]
+            )
+        return super().response_action(request, queryset)
 
 
 class TownInline(admin.TabularInline):
@@ -142,7 +158,7 @@ class OtherAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(SafeActionsMixin, admin.ModelAdmin):
     list_display = ["created_at", "short_text", "contact", "language", "read_at", "read_by"]
     list_filter = [("read_at", admin.EmptyFieldListFilter), "language"]
     search_fields = ["text", "contact"]
@@ -216,7 +232,7 @@ class LiveReservationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(SafeActionsMixin, admin.ModelAdmin):
     """Committee staff register special-group residents of their own community and reserve for
     them; officials read. Document numbers are never shown: only the masked form."""
 
@@ -231,7 +247,7 @@ class ResidentAdmin(admin.ModelAdmin):
     list_filter = ["category", LiveReservationFilter, "level"]
     search_fields = ["name", "=document_masked"]
     list_select_related = ["community"]
-    actions = ["reserve_on_behalf"]
+    actions = ["reserve_on_behalf", "cancel_on_behalf"]
     fields = [
         "name",
         "category",
@@ -262,15 +278,17 @@ class ResidentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("live reservation"))
     def live_number(self, obj: Resident) -> str:
-        live = obj.reservations.filter(state__in=LIVE_STATES).first()
-        return f"{live.number_display} ({live.get_state_display()})" if live else "–"
+        return f"{obj.live_number:08d}" if obj.live_number else "–"
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
+        live = Reservation.objects.filter(resident=OuterRef("pk"), state__in=LIVE_STATES)
+        queryset = (
+            super().get_queryset(request).annotate(live_number=Subquery(live.values("number")[:1]))
+        )
         if in_group(request.user, roles.COMMITTEE_STAFF):
-            # Their own community's residents, and nobody else's.
+            # Their own community's residents, and nobody else's; no community, nobody.
+            if request.user.community_id is None:
+                return queryset.none()
             return queryset.filter(community_id=request.user.community_id)
         return queryset
 
@@ -282,6 +300,7 @@ class ResidentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    @method_decorator(sensitive_post_parameters("document_number"))
     def add_view(self, request, form_url="", extra_context=None):
         """Register a special-group resident through the service, not a plain model form."""
         if not self.has_add_permission(request):
@@ -341,9 +360,27 @@ class ResidentAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
+    @admin.action(description=_("Cancel their waiting reservation"), permissions=["change"])
+    def cancel_on_behalf(self, request, queryset) -> None:
+        now = timezone.now()
+        for resident in queryset:
+            try:
+                reservation = committee_reservation_cancel(
+                    staff=request.user, resident=resident, now=now
+                )
+            except Refused as refusal:
+                self.message_user(request, f"{resident}: {refusal.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(name)s: reservation %(number)s cancelled.")
+                    % {"name": resident, "number": reservation.number_display},
+                    messages.SUCCESS,
+                )
+
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(SafeActionsMixin, admin.ModelAdmin):
     list_display = [
         "number_display",
         "state",
@@ -366,7 +403,10 @@ class ReservationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if in_group(request.user, roles.COMMITTEE_STAFF):
-            return queryset.filter(resident__community_id=request.user.community_id)
+            # By the reservation's own community, as it was when made.
+            if request.user.community_id is None:
+                return queryset.none()
+            return queryset.filter(community_id=request.user.community_id)
         return queryset
 
     def get_readonly_fields(self, request, obj=None):

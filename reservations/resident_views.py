@@ -6,7 +6,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,6 +63,21 @@ def burst_limited(scope: str, setting: str):
     return decorator
 
 
+def resident_required(view):
+    """Signed in with a phone as a resident; staff accounts use the admin, not these pages."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.is_staff or not request.user.phone:
+            messages.info(request, _("Staff accounts work in the admin, not on residents' pages."))
+            return redirect("admin:index")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _resident(request) -> Resident:
     """The signed-in person's resident record, with what the rules read in one query."""
     resident = (
@@ -70,12 +85,12 @@ def _resident(request) -> Resident:
         .filter(user=request.user)
         .first()
     )
-    if resident is None:
+    if resident is None:  # made at sign-in; an account from before that gets one now
         resident, _ = Resident.objects.get_or_create(user=request.user)
     return resident
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @burst_limited("sign-in", "SIGN_IN_BURST_PER_SECOND")
 def sign_in(request):
     if request.user.is_authenticated and not request.user.is_staff:
@@ -103,7 +118,7 @@ def sign_in(request):
     return render(request, "residents/sign_in.html", {"form": form}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @burst_limited("sign-in", "SIGN_IN_BURST_PER_SECOND")
 def sign_in_code(request):
     phone = request.session.get(SESSION_PHONE)
@@ -135,7 +150,11 @@ def sign_out(request):
     return redirect("home")
 
 
-@login_required
+def _future(day, now):
+    return day if day and day > timezone.localtime(now).date() else None
+
+
+@resident_required
 def me(request):
     resident = _resident(request)
     config = campaign_get()
@@ -153,7 +172,7 @@ def me(request):
             if resident.district_id
             else None
         ),
-        "cooldown_ends": cooldown_ends(config=config, resident=resident),
+        "cooldown_ends": _future(cooldown_ends(config=config, resident=resident), now),
         "draws_entered": (
             draws_entered(config=config, reservation=reservation, now=now) if reservation else []
         ),
@@ -166,9 +185,9 @@ def me(request):
     return render(request, "residents/me.html", context)
 
 
-@login_required
+@resident_required
 @sensitive_post_parameters("document_number")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify(request):
     resident = _resident(request)
     form = VerifyForm(request.POST if request.method == "POST" else None)
@@ -208,8 +227,8 @@ def verify(request):
     return render(request, "residents/verify.html", {"form": form}, status=status)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@resident_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def address(request):
     resident = _resident(request)
     status = 200
@@ -239,7 +258,7 @@ def address(request):
     return render(request, "residents/address.html", {"form": form}, status=status)
 
 
-@login_required
+@resident_required
 @require_POST
 @burst_limited("reserve", "RESERVE_BURST_PER_SECOND")
 def reserve(request):
@@ -257,7 +276,7 @@ def reserve(request):
     return redirect("me")
 
 
-@login_required
+@resident_required
 @require_POST
 def cancel(request):
     resident = _resident(request)

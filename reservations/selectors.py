@@ -78,6 +78,7 @@ class WindowStatus:
     open: bool
     windows: list[ReservationWindow]
     not_started: bool  # the campaign's start date is still ahead
+    next_opening: datetime.datetime | None = None  # when closed: the next window's start
 
     @property
     def windows_text(self) -> str:
@@ -90,14 +91,24 @@ def window_status(
     """Rule 2: daily from the start date, [opens, closes) in the city's time."""
     local = timezone.localtime(now)
     windows = district_windows(district)
+    tz = timezone.get_default_timezone()
     if local.date() < config.start_date:
-        return WindowStatus(open=False, windows=windows, not_started=True)
+        first = (
+            datetime.datetime.combine(config.start_date, windows[0].opens_at, tzinfo=tz)
+            if windows
+            else None
+        )
+        return WindowStatus(open=False, windows=windows, not_started=True, next_opening=first)
     moment = local.time()
-    return WindowStatus(
-        open=any(window.contains(moment) for window in windows),
-        windows=windows,
-        not_started=False,
-    )
+    is_open = any(window.contains(moment) for window in windows)
+    next_opening = None
+    if not is_open and windows:
+        later = [w.opens_at for w in windows if w.opens_at > moment]
+        day = local.date() if later else local.date() + datetime.timedelta(days=1)
+        next_opening = datetime.datetime.combine(
+            day, (later or [windows[0].opens_at])[0], tzinfo=tz
+        )
+    return WindowStatus(open=is_open, windows=windows, not_started=False, next_opening=next_opening)
 
 
 def cooldown_ends(*, config: CampaignConfig, resident) -> datetime.date | None:

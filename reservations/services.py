@@ -231,26 +231,45 @@ def sign_in_code_check(*, phone: str, code: str, now: datetime.datetime) -> User
             "wrong_code",
             _("That code is not right. You have %(left)d more tries.") % {"left": left},
         )
+    existing = User.objects.filter(phone=phone).first()
+    if existing is not None and (existing.is_staff or existing.is_superuser):
+        # A code by SMS must never stand in for a staff password and its lockout.
+        raise Refused(
+            "staff_phone",
+            _(
+                "This number belongs to a staff account. Staff sign in to the admin with "
+                "a password."
+            ),
+        )
     # Single use even under a race: only one request can turn used_at from NULL.
     claimed = SignInCode.objects.filter(
         pk=live.pk, used_at__isnull=True, wrong_tries__lt=SIGN_IN_MAX_WRONG_TRIES
     ).update(used_at=now)
     if not claimed:
         raise Refused("no_code", _("This code was already used. Please request a new code."))
-    user, created = User.objects.get_or_create(phone=phone, defaults={"username": phone})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+    user = existing or _resident_user_create(phone=phone)
     Resident.objects.get_or_create(user=user)
     return user
+
+
+def _resident_user_create(*, phone: str) -> User:
+    """The account of a new resident: no password, a username no staff account can hold."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=f"resident-{phone}", phone=phone)
+    except IntegrityError:
+        # The same person signing in twice at once: the unique phone let one insert through.
+        return User.objects.get(phone=phone)
 
 
 # --- residents: identity and address --------------------------------------------------------
 
 
 def document_hash(*, document_type: str, number: str) -> str:
+    """Keyed hash of the normalised number alone: the same number entered under another
+    document type is the same document, so it cannot open a second account."""
     key = settings.ID_HASH_KEY.encode()
-    return hmac.new(key, f"{document_type}:{number}".encode(), "sha256").hexdigest()
+    return hmac.new(key, number.encode(), "sha256").hexdigest()
 
 
 def resident_verify(
@@ -279,16 +298,27 @@ def resident_verify(
                 "Please check them, or try the other method."
             ),
         )
+    new_hash = document_hash(document_type=document_type, number=number)
+    if resident.document_hash and resident.document_hash != new_hash:
+        # Swapping documents would free the first one for a second account.
+        raise Refused(
+            "document_change",
+            _(
+                "This account is already verified with another document. Please call the "
+                "hotline if your document has changed."
+            ),
+        )
     resident.name = name
     resident.document_type = document_type
-    resident.document_hash = document_hash(document_type=document_type, number=number)
+    resident.document_hash = new_hash
     resident.document_masked = mask_document(number)
     resident.level = answer.level
     resident.method = method
     resident.verified_at = now
+    fields = ["name", "document_type", "document_hash", "document_masked", "level", "method"]
     try:
         with transaction.atomic():
-            resident.save()
+            resident.save(update_fields=[*fields, "verified_at"])
     except IntegrityError:
         # The unique hash, not a look-up before saving, keeps one account per document.
         resident.refresh_from_db()
@@ -320,6 +350,39 @@ def resident_set_address(
 
 def _date_text(day: datetime.date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _moment_text(moment: datetime.datetime | None, *, now: datetime.datetime) -> str:
+    if moment is None:
+        return ""
+    local, today = timezone.localtime(moment), timezone.localtime(now).date()
+    if local.date() == today:
+        return _("today at %(time)s") % {"time": f"{local:%H:%M}"}
+    if local.date() == today + datetime.timedelta(days=1):
+        return _("tomorrow at %(time)s") % {"time": f"{local:%H:%M}"}
+    return f"{_date_text(local.date())} {local:%H:%M}"
+
+
+def _check_start(*, config: CampaignConfig, now: datetime.datetime) -> None:
+    if timezone.localtime(now).date() < config.start_date:
+        raise Refused(
+            "not_started",
+            _("Reservations open on %(date)s.") % {"date": _date_text(config.start_date)},
+        )
+
+
+def _check_no_live_reservation(*, resident: Resident) -> None:
+    """A friendly early answer; the partial unique constraint still closes the race."""
+    live = live_reservation(resident)
+    if live is not None:
+        raise Refused(
+            "live_reservation",
+            _(
+                "You already have a reservation (%(number)s); it takes part in every draw "
+                "until it wins. There is no need to reserve again."
+            )
+            % {"number": live.number_display},
+        )
 
 
 def _check_cooldown(*, config: CampaignConfig, resident: Resident, today: datetime.date) -> None:
@@ -380,22 +443,23 @@ def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reserva
         raise Refused("not_verified", _("Please complete real-name verification (level L2) first."))
     if resident.community_id is None or not resident.street_address:
         raise Refused("no_address", _("Please enter your home address first."))
+    _check_start(config=config, now=now)
+    _check_cooldown(config=config, resident=resident, today=timezone.localtime(now).date())
+    _check_no_live_reservation(resident=resident)
     status = window_status(config=config, district=resident.district, now=now)
-    if status.not_started:
-        raise Refused(
-            "not_started",
-            _("Reservations open on %(date)s.") % {"date": _date_text(config.start_date)},
-        )
     if not status.open:
         raise Refused(
             "window_closed",
             _(
-                "%(district)s residents may reserve every day at %(windows)s. Please come "
-                "back then; reserving early gives no advantage."
+                "%(district)s residents may reserve every day at %(windows)s; the next window "
+                "opens %(opens)s. Please come back then: reserving early gives no advantage."
             )
-            % {"district": resident.district.display_name, "windows": status.windows_text},
+            % {
+                "district": resident.district.display_name,
+                "windows": status.windows_text,
+                "opens": _moment_text(status.next_opening, now=now),
+            },
         )
-    _check_cooldown(config=config, resident=resident, today=timezone.localtime(now).date())
     return _insert_reservation(
         resident=resident,
         phone=resident.user.phone,
@@ -483,8 +547,10 @@ def committee_reservation_create(
     if resident.community_id != staff.community_id or not resident.committee_registered:
         raise Refused("not_yours", _("This resident is not registered by your committee."))
     config = campaign_get()
+    _check_start(config=config, now=now)
     _check_committee_deadline(config=config, today=timezone.localtime(now).date())
     _check_cooldown(config=config, resident=resident, today=timezone.localtime(now).date())
+    _check_no_live_reservation(resident=resident)
     community = resident.community
     return _insert_reservation(
         resident=resident,
@@ -494,3 +560,16 @@ def committee_reservation_create(
         by_committee=True,
         now=now,
     )
+
+
+def committee_reservation_cancel(
+    *, staff: User, resident: Resident, now: datetime.datetime
+) -> Reservation:
+    """Rule 4: a committee cancels a waiting reservation of a resident it registered."""
+    if (
+        staff.community_id is None
+        or resident.community_id != staff.community_id
+        or not resident.committee_registered
+    ):
+        raise Refused("not_yours", _("This resident is not registered by your committee."))
+    return reservation_cancel(resident=resident, now=now)

@@ -35,7 +35,7 @@ def faq(request):
     return render(request, "pages/faq.html", {"campaign": campaign_get()})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def help_page(request):
     form = SuggestionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":

@@ -135,6 +135,9 @@ LOGGING = {
 
 # SMS (notifications/): every message goes through the outbox.
 SMS_BACKEND = env("SMS_BACKEND", default="console")  # console | http
+# /dev/sms/ lists the console backend's messages (sign-in codes included): only where nobody
+# real uses the site. Production forces it off.
+SMS_CONSOLE_PAGE = env.bool("SMS_CONSOLE_PAGE", default=DEBUG)
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
@@ -151,6 +154,10 @@ SMS_DRAIN_MAX_SECONDS = env.float("SMS_DRAIN_MAX_SECONDS", default=50.0)
 CELERY_BEAT_SCHEDULE["drain-outbox"] = {
     "task": "notifications.tasks.drain_outbox",
     "schedule": 10.0,
+}
+CELERY_BEAT_SCHEDULE["forget-sign-in-codes"] = {
+    "task": "notifications.tasks.forget_sign_in_codes",
+    "schedule": 60.0,
 }
 
 # Residents (reservations/).
@@ -171,6 +178,7 @@ STAFF_LOGIN_MAX_FAILURES = env.int("STAFF_LOGIN_MAX_FAILURES", default=5)
 STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900)
 # Behind a reverse proxy, the client's address is the last hop it adds to X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
-SESSION_COOKIE_AGE = RESIDENT_SESSION_DAYS * 24 * 3600
+# Staff sessions are short; residents' sessions are extended to RESIDENT_SESSION_DAYS at sign-in.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 LOGIN_URL = "sign_in"
 AUTHENTICATION_BACKENDS = ["reservations.auth.LockoutModelBackend"]

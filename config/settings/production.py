@@ -12,6 +12,7 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 32:
         "Set SECRET_KEY to a random value of at least 32 characters to run in production."
     )
 
+SMS_CONSOLE_PAGE = False  # it would publish every sign-in code
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

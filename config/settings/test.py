@@ -23,3 +23,5 @@ IDENTITY_BACKEND = "local"
 # The live server answers each request in a thread of its own: persistent connections would
 # outlive those threads and keep the test database busy at teardown.
 DATABASES = {"default": {**DATABASES["default"], "CONN_MAX_AGE": 0}}  # noqa: F405
+# The browser test reads its sign-in code from the console page.
+SMS_CONSOLE_PAGE = True

@@ -54,7 +54,7 @@ def test_two_workers_draining_1000_messages_post_each_exactly_once(gateway):
 def test_after_a_worker_is_killed_every_message_arrives_and_repeats_keep_their_id(gateway):
     queue_wins(300)
     gateway.delay = 0.01
-    victim = start_worker(gateway, SMS_LEASE_SECONDS="3")
+    victim = start_worker(gateway, SMS_LEASE_SECONDS="5")
     deadline = time.monotonic() + 60
     while gateway.count() < 30:
         assert time.monotonic() < deadline and victim.poll() is None
@@ -66,12 +66,12 @@ def test_after_a_worker_is_killed_every_message_arrives_and_repeats_keep_their_i
 
     # Its rows stay leased until the lease runs out; a second worker leaves them alone...
     gateway.delay = 0
-    survivor = start_worker(gateway, SMS_LEASE_SECONDS="3")
+    survivor = start_worker(gateway, SMS_LEASE_SECONDS="5")
     survivor.communicate(timeout=60)
     assert OutboxMessage.objects.filter(id__in=leased, state=State.SENDING).count() == len(leased)
     # ...and takes them once it has.
-    time.sleep(3.2)
-    survivor = start_worker(gateway, SMS_LEASE_SECONDS="3")
+    time.sleep(5.2)
+    survivor = start_worker(gateway, SMS_LEASE_SECONDS="5")
     _, err = survivor.communicate(timeout=60)
     assert survivor.returncode == 0, err
 

@@ -3,6 +3,7 @@ import threading
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 from django.urls import reverse
 
 from reservations.models import Reservation, ReservationState, Resident
@@ -252,3 +253,90 @@ def test_my_reservation_needs_a_signed_in_person(client, db):
     response = client.get(reverse("me"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("sign_in"))
+
+
+def test_a_closed_window_says_when_the_next_one_opens(taijiang_resident, chengmen_resident):
+    with translation.override("en"):
+        early = refusal_at(taijiang_resident, 2020, 2, 18, 9, 0).message
+        between = refusal_at(taijiang_resident, 2020, 2, 18, 13, 0).message
+        late = refusal_at(chengmen_resident, 2020, 2, 18, 21, 0).message
+    assert "opens today at 11:00" in early
+    assert "opens today at 19:00" in between
+    assert "opens tomorrow at 13:00" in late
+
+
+def test_someone_who_already_holds_a_number_is_told_so_outside_the_window(taijiang_resident):
+    reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    assert refusal_at(taijiang_resident, 2020, 2, 18, 23, 0).code == "live_reservation"
+
+
+def _unverified(resident):
+    resident.level = "L1"
+    resident.save()
+
+
+def _homeless(resident):
+    resident.community = None
+    resident.save()
+
+
+def _holding(resident):
+    reserve_at(resident, 2020, 2, 18, 11, 30)
+
+
+def _won_recently(resident):
+    reservation = reserve_at(resident, 2020, 2, 18, 11, 30)
+    Reservation.objects.filter(pk=reservation.pk).update(
+        state=ReservationState.LAPSED, won_at=at(2020, 2, 19, 10, 0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("prepare", "moment", "shown"),
+    [
+        (_unverified, (2020, 2, 18, 11, 30), "real-name verification"),
+        (_homeless, (2020, 2, 18, 11, 30), "enter your home address"),
+        (None, (2020, 2, 16, 11, 30), "Reservations open on"),
+        (None, (2020, 2, 18, 9, 30), "opens today at 11:00"),
+        (_won_recently, (2020, 2, 25, 11, 30), "reserve again from"),
+        (_holding, (2020, 2, 18, 11, 40), "already have a reservation"),
+    ],
+)
+def test_every_refusal_is_shown_on_the_page(client, taijiang_resident, prepare, moment, shown):
+    if prepare:
+        prepare(taijiang_resident)
+    before = Reservation.objects.count()
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(*moment), tick=False):
+        response = client.post(reverse("reserve"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+    assert Reservation.objects.count() == before
+
+
+def test_cancelling_without_a_waiting_reservation_is_shown(client, taijiang_resident):
+    client.force_login(taijiang_resident.user)
+    response = client.post(reverse("cancel"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "no waiting reservation to cancel" in response.content.decode()
+
+
+def test_after_an_order_the_page_shows_where_the_pack_goes(client, chengmen_resident):
+    reservation = reserve_at(chengmen_resident, 2020, 2, 18, 19, 30)
+    Reservation.objects.filter(pk=reservation.pk).update(
+        state=ReservationState.ORDERED, won_at=at(2020, 2, 19, 10, 0)
+    )
+    client.force_login(chengmen_resident.user)
+    with time_machine.travel(at(2020, 2, 19, 15, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your order is placed." in body and "pickup point" in body.lower()
+
+
+def test_after_the_cooldown_the_page_offers_to_reserve_again(client, taijiang_resident):
+    _won_recently(taijiang_resident)
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 25, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "you may reserve again from 2020-02-29" in body
+    with time_machine.travel(at(2020, 3, 1, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reserve now" in body and "reserve again from" not in body

@@ -1,3 +1,4 @@
+import datetime
 import re
 import threading
 
@@ -73,10 +74,10 @@ def test_a_code_expires_after_ten_minutes(db):
     sign_in_code_send(phone=PHONE, ip="1.2.3.4", language="zh-hans", now=sent)
     code = latest_code()
     with pytest.raises(Refused) as refused:
-        sign_in_code_check(phone=PHONE, code=code, now=sent + timezone.timedelta(minutes=10))
+        sign_in_code_check(phone=PHONE, code=code, now=sent + datetime.timedelta(minutes=10))
     assert refused.value.code == "no_code"
     assert sign_in_code_check(
-        phone=PHONE, code=code, now=sent + timezone.timedelta(minutes=9, seconds=59)
+        phone=PHONE, code=code, now=sent + datetime.timedelta(minutes=9, seconds=59)
     )
 
 
@@ -188,3 +189,38 @@ def test_a_right_password_before_the_limit_clears_the_failures(client, official)
     for _ in range(4):
         admin_login(client, "official", "wrong")
     assert admin_login(client, "official", "right-password").status_code == 302
+
+
+def test_a_staff_account_never_signs_in_by_sms(client, official):
+    official.phone = PHONE
+    official.save()
+    request_code(client)
+    response = client.post(
+        reverse("sign_in_code"), {"code": latest_code()}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert "staff account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_are_sent_from_the_residents_pages_to_the_admin(client, official):
+    client.force_login(official)
+    response = client.get(reverse("me"))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert not Resident.objects.filter(user=official).exists()
+
+
+def test_expired_codes_leave_the_outbox_so_no_table_holds_a_code_in_clear(client, db):
+    from notifications.services import outbox_forget_sign_in_codes
+
+    request_code(client)
+    code = latest_code()
+    assert outbox_forget_sign_in_codes(older_than=datetime.timedelta(minutes=15)) == 0
+    OutboxMessage.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=16))
+    assert outbox_forget_sign_in_codes(older_than=datetime.timedelta(minutes=15)) == 1
+    with connection.cursor() as cursor:
+        for table in ("notifications_outboxmessage", "reservations_signincode"):
+            cursor.execute(
+                f"SELECT count(*) FROM {table} AS t WHERE t::text LIKE %s", [f"%{code}%"]
+            )
+            assert cursor.fetchone()[0] == 0

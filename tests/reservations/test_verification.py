@@ -167,3 +167,22 @@ def test_no_clear_document_number_is_stored_anywhere(client, signed_in, committe
                     f'SELECT count(*) FROM "{table}" AS t WHERE t::text LIKE %s', [f"%{number}%"]
                 )
                 assert cursor.fetchone()[0] == 0, f"{table} holds a document number"
+
+
+def test_a_verified_account_cannot_swap_its_document(client, signed_in):
+    assert verify(client).status_code == 302
+    response = verify(client, resident_id("35010219800101111"))
+    assert response.status_code == 400
+    assert "already verified with another document" in response.content.decode()
+    signed_in.resident.refresh_from_db()
+    assert signed_in.resident.document_masked.endswith(NUMBER[-4:])
+
+
+def test_the_same_number_under_another_document_type_is_the_same_document(client, signed_in):
+    assert verify(client, "H12345678", document_type="hmt").status_code == 302
+    other = User.objects.create_user(username="13800000002", phone="13800000002")
+    Resident.objects.create(user=other)
+    client.force_login(other)
+    response = verify(client, "H12345678", document_type="passport")
+    assert response.status_code == 400
+    assert "already registered" in response.content.decode()
