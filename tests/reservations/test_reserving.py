@@ -3,8 +3,8 @@ import threading
 import pytest
 import time_machine
 from django.db import connection
-from django.utils import translation
 from django.urls import reverse
+from django.utils import translation
 
 from reservations.models import Reservation, ReservationState, Resident
 from reservations.services import Refused, reservation_cancel, reservation_create
