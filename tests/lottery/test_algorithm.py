@@ -1,0 +1,132 @@
+"""DOMAIN.md's test vector, and the standalone verifier, byte for byte."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lottery import verify as algorithm
+
+S = bytes.fromhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+B = "3 5 2 6 1 4"
+POOL = [10000001, 23456789, 31415926, 50000000, 77777777, 99999999]
+POOL_DIGEST = "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
+KEY = "8dffa8ca313ceea65998bc7520637447d4c293d82c13b25ac79dd5a5fea3f2be"
+
+
+def pool_bytes(numbers=POOL) -> bytes:
+    return b"".join(algorithm.number_lines(numbers))
+
+
+def test_the_commitment_of_the_test_secret():
+    assert algorithm.commitment(S) == (
+        "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
+    )
+
+
+def test_the_pool_digest_of_the_test_pool():
+    assert pool_bytes() == b"10000001\n23456789\n31415926\n50000000\n77777777\n99999999\n"
+    assert algorithm.file_digest(algorithm.number_lines(POOL)) == POOL_DIGEST
+
+
+def test_the_key_and_the_ranks():
+    key = algorithm.draw_key(S, POOL_DIGEST, B)
+    assert key.hex() == KEY
+    assert algorithm.rank(key, 23456789).hex() == (
+        "397e8a77beb29996ae982097efa886c5c862cd26b060ce122b7bc4a4dc8dd7a5"
+    )
+    assert algorithm.rank(key, 10000001).hex() == (
+        "4ad47e7c630c2d0e3fa7dc98e59ce1b759c9ab63fee12154acb72b2c019f9e7f"
+    )
+    assert algorithm.rank(key, 50000000).hex() == (
+        "5b259efe5d121ab29b46132a3c75eb3b2b087064eb4357cb56096af1d743238e"
+    )
+    assert min(POOL, key=lambda n: algorithm.rank(key, n)) == 23456789
+
+
+def test_quota_two_gives_the_published_winners():
+    key = algorithm.draw_key(S, POOL_DIGEST, B)
+    chosen = algorithm.winners(key, POOL, 2)
+    assert chosen == [10000001, 23456789]
+    assert algorithm.file_digest(algorithm.number_lines(chosen)) == (
+        "df4f67dc1821a155d10865d3458ed727e54315fe6fd84077c23517f123c2f4d6"
+    )
+
+
+def test_an_empty_pool_is_an_empty_file():
+    assert pool_bytes([]) == b""
+    assert algorithm.file_digest([]) == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
+
+
+def test_quota_zero_and_quota_above_the_pool():
+    key = algorithm.draw_key(S, POOL_DIGEST, B)
+    assert algorithm.winners(key, POOL, 0) == []
+    assert algorithm.winners(key, POOL, 100) == POOL
+
+
+def test_the_public_value_is_stored_trimmed_with_lf_line_breaks():
+    assert algorithm.normalise_public_value("  3 5\r\n2 6\r1 4 \n") == "3 5\n2 6\n1 4"
+    key = algorithm.draw_key(S, POOL_DIGEST, "\n 3 5 2 6 1 4 \r\n")
+    assert key.hex() == KEY
+
+
+def certificate(**changes) -> dict:
+    key = algorithm.draw_key(S, POOL_DIGEST, B)
+    chosen = algorithm.winners(key, POOL, 2)
+    return {
+        "id": 1,
+        "algorithm": 1,
+        "commitment": algorithm.commitment(S),
+        "secret": S.hex(),
+        "public_value": B,
+        "pool_size": len(POOL),
+        "pool_digest": POOL_DIGEST,
+        "quota": 2,
+        "winners_count": 2,
+        "winners_digest": algorithm.file_digest(algorithm.number_lines(chosen)),
+        **changes,
+    }
+
+
+WINNERS = b"10000001\n23456789\n"
+
+
+def test_the_verifier_accepts_the_test_draw():
+    assert algorithm.verify(certificate(), pool_bytes(), WINNERS) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "winners", "says"),
+    [
+        ({}, b"10000001\n31415926\n", "winners differ"),
+        ({"secret": "00" * 32}, WINNERS, "does not match the notary's commitment"),
+        ({"public_value": "3 5 2 6 1 5"}, WINNERS, "winners differ"),
+        ({"pool_size": 7}, WINNERS, "pool size"),
+        ({"secret": None}, WINNERS, "no revealed"),
+        ({}, b"23456789\n10000001\n", "ascending"),
+    ],
+)
+def test_the_verifier_rejects_a_changed_draw(changes, winners, says):
+    problems = algorithm.verify(certificate(**changes), pool_bytes(), winners)
+    assert any(says in problem for problem in problems), problems
+
+
+def test_the_verifier_runs_standalone_with_the_standard_library_only(tmp_path):
+    (tmp_path / "certificate.json").write_text(json.dumps(certificate()))
+    (tmp_path / "pool.txt").write_bytes(pool_bytes())
+    (tmp_path / "winners.txt").write_bytes(WINNERS)
+    script = Path(algorithm.__file__)
+    # -I: isolated mode, no site-packages: only the standard library is importable.
+    run = [sys.executable, "-I", str(script), "certificate.json", "pool.txt", "winners.txt"]
+    ok = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "OK" in ok.stdout
+
+    (tmp_path / "winners.txt").write_bytes(b"10000001\n31415926\n")
+    bad = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "winners differ" in bad.stdout
