@@ -7,9 +7,9 @@ measured in the same run, prints both, and fails when a gate is missed.
 import os
 import sys
 
-from bench import pages, sms
+from bench import pages, reserve, sms
 
-BENCHMARKS = {"pages": pages.run, "sms": sms.run}
+BENCHMARKS = {"pages": pages.run, "sms": sms.run, "reserve": reserve.run}
 
 
 def main(argv: list[str]) -> int:

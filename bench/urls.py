@@ -1,4 +1,8 @@
-from django.http import HttpResponse
+import itertools
+import os
+
+from django.db import connection
+from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.urls import include, path
 
 
@@ -7,7 +11,33 @@ def baseline(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+_numbers = itertools.count()
+
+
+def baseline_insert(request):
+    """One INSERT into a table with a unique constraint (created by bench.reserve), behind the
+    same middleware, CSRF check included. The session and authentication middleware are lazy:
+    as this view never reads request.user, they load neither the session nor the user."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    n = (os.getpid() << 32) | next(_numbers)  # unique per process and request
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_insert (n) VALUES (%s)", [n])
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def baseline_insert_signed_in(request):
+    """The same for a signed-in resident: reading request.user makes the middleware load the
+    session and the user, as for every resident's request. Anonymous gets 403, so that a broken
+    session shows up as errors rather than as a cheaper baseline."""
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden("not signed in", content_type="text/plain")
+    return baseline_insert(request)
+
+
 urlpatterns = [
     path("bench/baseline", baseline),
+    path("bench/baseline-insert", baseline_insert),
+    path("bench/baseline-insert-signed-in", baseline_insert_signed_in),
     path("", include("config.urls")),
 ]

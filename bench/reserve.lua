@@ -1,0 +1,130 @@
+-- wrk script for bench/reserve.py: every request is a POST by the next signed-in resident.
+--
+-- Arguments (after `--`): pairs_file first count path mode expect_status expect_location threads
+--   pairs_file       lines "<sessionid> <csrftoken>", one signed-in resident each
+--   first, count     the lines this run may use (0-based); each wrk thread takes a disjoint slice
+--   mode             "once": each pair at most once, the thread stops when its slice runs out;
+--                    "cycle": start the slice again (for the baseline, which reserves nothing)
+--   expect_status    the status of a success, e.g. 302
+--   expect_location  the Location of a success, or "-" for any
+--   threads          wrk's -t, so that every thread knows its share
+-- done() prints one line "BENCH_JSON {...}" with the counts and latency percentiles (µs).
+
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+   thread:set("id", next_id)
+   next_id = next_id + 1
+   table.insert(threads, thread)
+end
+
+local requests = {}
+local position = 1
+local mode = "once"
+local expect_status = 200
+local expect_location = nil
+local stop_request = nil
+
+-- Read by done() through thread:get().
+sent = 0
+ok = 0
+bad = 0
+exhausted = 0
+bad_kinds = ""
+local kinds = {}
+
+function init(args)
+   local file, first, count, path = args[1], tonumber(args[2]), tonumber(args[3]), args[4]
+   mode = args[5]
+   expect_status = tonumber(args[6])
+   if args[7] ~= "-" then
+      expect_location = args[7]
+   end
+   local nthreads = tonumber(args[8])
+   local share = math.floor(count / nthreads)
+   local lo = first + id * share
+   local hi = lo + share - 1
+   local line_no = 0
+   for line in io.lines(file) do
+      if line_no > hi then
+         break
+      end
+      if line_no >= lo then
+         local session, token = line:match("^(%S+) (%S+)$")
+         requests[#requests + 1] = wrk.format("POST", path, {
+            ["Cookie"] = "sessionid=" .. session .. "; csrftoken=" .. token,
+            ["X-CSRFToken"] = token,
+            ["Content-Type"] = "application/x-www-form-urlencoded",
+         }, "")
+      end
+      line_no = line_no + 1
+   end
+   -- Sent once when a "once" slice has run out, while the thread stops: reserves nothing.
+   stop_request = wrk.format("GET", "/bench/baseline", {}, nil)
+end
+
+function request()
+   if position > #requests then
+      if mode == "cycle" and #requests > 0 then
+         position = 1
+      else
+         exhausted = 1
+         wrk.thread:stop()
+         return stop_request
+      end
+   end
+   local r = requests[position]
+   position = position + 1
+   sent = sent + 1
+   return r
+end
+
+function response(status, headers, body)
+   if exhausted == 1 then
+      return
+   end
+   local location = headers["Location"] or headers["location"]
+   if status == expect_status and (expect_location == nil or location == expect_location) then
+      ok = ok + 1
+   else
+      bad = bad + 1
+      local kind = tostring(status) .. " " .. tostring(location or "")
+      kinds[kind] = (kinds[kind] or 0) + 1
+      local parts = {}
+      for k, v in pairs(kinds) do
+         parts[#parts + 1] = k .. "=" .. v
+      end
+      bad_kinds = table.concat(parts, "; ")
+   end
+end
+
+local function json_string(s)
+   return '"' .. s:gsub('[%c"\\]', function(c)
+      return string.format("\\u%04x", c:byte())
+   end) .. '"'
+end
+
+function done(summary, latency, _)
+   local totals = { sent = 0, ok = 0, bad = 0, exhausted = 0 }
+   local all_kinds = {}
+   for _, thread in ipairs(threads) do
+      for name, _ in pairs(totals) do
+         totals[name] = totals[name] + thread:get(name)
+      end
+      local k = thread:get("bad_kinds")
+      if k ~= "" then
+         all_kinds[#all_kinds + 1] = k
+      end
+   end
+   local errors = summary.errors
+   io.write(string.format(
+      "BENCH_JSON {\"requests\": %d, \"duration_us\": %d, \"sent\": %d, \"ok\": %d, "
+         .. "\"bad\": %d, \"exhausted\": %d, \"bad_kinds\": %s, \"connect_errors\": %d, "
+         .. "\"read_errors\": %d, \"write_errors\": %d, \"status_errors\": %d, "
+         .. "\"timeouts\": %d, \"p50_us\": %d, \"p99_us\": %d, \"max_us\": %d}\n",
+      summary.requests, summary.duration, totals.sent, totals.ok, totals.bad, totals.exhausted,
+      json_string(table.concat(all_kinds, " | ")), errors.connect, errors.read, errors.write,
+      errors.status, errors.timeout, latency:percentile(50), latency:percentile(99), latency.max
+   ))
+end

@@ -1,0 +1,487 @@
+"""Reserve: POST /me/reserve/ through the real stack (gunicorn, production settings and
+middleware, session, CSRF, the burst limiter, every rule, the insert), every request a new
+reservation by a different signed-in resident, 20 concurrent connections. Baseline, same run and
+server: a view behind the same middleware (same cookies, CSRF checked) doing one INSERT into a
+table with a unique constraint. Gate: reserve throughput >= 0.7 of the baseline's. Aim
+(informational): 800 requests/s with p99 <= 50 ms.
+
+Django's session and authentication middleware are lazy: they load the session and the user only
+when the view reads request.user. The gate's baseline reads it (so the middleware does its work
+for a signed-in resident, as the reserve view needs); the bare one-INSERT view, which loads
+neither, is measured too and shown for information.
+
+Set-up, in the bench database: the Fuzhou reference data; for the run, a shared window
+00:00-23:59:59.999999 and a campaign start date before today, so every request finds the
+window open (a run straddling midnight only loses the last microsecond of the day); N verified
+residents with an address (kept between runs, their reservations deleted before and after), one
+database session per resident (signed in, as `login()` would store it) and one CSRF token each;
+then VACUUM ANALYZE of the tables it churned (the dev server runs with autovacuum off).
+The burst limiter still runs on every request, but with RESERVE_BURST_PER_SECOND raised to
+1,000,000 for this server so that it never answers 429.
+
+Load generator: Debian's wrk (installed with apt-get when missing and running as root), one
+thread pinned to the last core, with bench/reserve.lua handing each request the next
+(session, token) pair; otherwise bench/load_post.py (Python), pinned the same way.
+BENCH_LOAD=python forces the fallback; BENCH_RESERVE_RESIDENTS sets how many residents to prepare
+(default: 8,000 for the warm-up + 4,000 per measured second).
+"""
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import CORES, PYTHON, ROOT, bench_env, free_port, start_gunicorn
+
+CONNECTIONS = 20
+GATE = 0.7
+TARGET_RPS = 800
+TARGET_P99_MS = 50.0
+BURST_FOR_BENCH = "1000000"
+PREFIX = "bench-r"  # usernames of the bench residents
+SESSION_PREFIX = "bench"  # session keys of their sessions
+WARMUP_SECONDS = 2
+WARMUP_PAIRS = 8000
+PAIRS_PER_SECOND = 4000  # residents set aside per measured second: more than the server can do
+LOAD_CORE = CORES - 1
+SIGNED_IN = "/bench/baseline-insert-signed-in"  # the gate's baseline
+BARE = "/bench/baseline-insert"  # for information
+
+
+# --- set-up in the bench database -------------------------------------------------------------
+
+
+def open_all_day() -> dict:
+    """A shared window over the whole day and a campaign that has started; returns what to undo."""
+    from reservations.models import CampaignConfig, ReservationWindow
+
+    undo: dict = {}
+    today = datetime.date.today()
+    config = CampaignConfig.objects.get(pk=CampaignConfig.SINGLETON_ID)
+    if config.start_date > today - datetime.timedelta(days=1):
+        undo["start_date"] = config.start_date
+        config.start_date = today - datetime.timedelta(days=1)  # a day early: time zones aside
+        config.save(update_fields=["start_date"])
+    window = ReservationWindow.objects.filter(
+        district__isnull=True, opens_at=datetime.time(0)
+    ).first()
+    if window is None:
+        window = ReservationWindow.objects.create(
+            district=None, opens_at=datetime.time(0), closes_at=datetime.time.max
+        )
+        undo["window_created"] = window.pk
+    elif window.closes_at != datetime.time.max:
+        undo["window_closes_at"] = (window.pk, window.closes_at)
+        window.closes_at = datetime.time.max
+        window.save(update_fields=["closes_at"])
+    return undo
+
+
+def undo_open_all_day(undo: dict) -> None:
+    from reservations.models import CampaignConfig, ReservationWindow
+
+    if "start_date" in undo:
+        CampaignConfig.objects.filter(pk=CampaignConfig.SINGLETON_ID).update(
+            start_date=undo["start_date"]
+        )
+    if "window_created" in undo:
+        ReservationWindow.objects.filter(pk=undo["window_created"]).delete()
+    if "window_closes_at" in undo:
+        pk, closes_at = undo["window_closes_at"]
+        ReservationWindow.objects.filter(pk=pk).update(closes_at=closes_at)
+
+
+def bench_reservations():
+    from reservations.models import Reservation
+
+    return Reservation.objects.filter(resident__user__username__startswith=PREFIX)
+
+
+def residents_ensure(count: int) -> list:
+    """`count` verified residents with an address, signed up by phone; the users, in order."""
+    from django.utils import timezone
+
+    from reservations.models import Community, Level, Method, Resident, User
+
+    have = {u.username: u for u in User.objects.filter(username__startswith=PREFIX)}
+    missing = [
+        User(
+            username=f"{PREFIX}{i:07d}",
+            phone=f"199{i:08d}",
+            password=f"!bench{i}",  # unusable, as for residents signed in by SMS code
+        )
+        for i in range(count)
+        if f"{PREFIX}{i:07d}" not in have
+    ]
+    for user in User.objects.bulk_create(missing, batch_size=5000):
+        have[user.username] = user
+    users = [have[f"{PREFIX}{i:07d}"] for i in range(count)]
+    with_resident = set(
+        Resident.objects.filter(user__username__startswith=PREFIX).values_list("user_id", flat=True)
+    )
+    communities = list(Community.objects.select_related("town"))
+    now = timezone.now()
+    Resident.objects.bulk_create(
+        [
+            Resident(
+                user=user,
+                name=f"测试{i}",
+                document_type="id_card",
+                document_hash=hashlib.sha256(f"bench-resident:{i}".encode()).hexdigest(),
+                document_masked="35**************00",
+                level=Level.L2,
+                method=Method.FACE,
+                verified_at=now,
+                district_id=community.town.district_id,
+                town_id=community.town_id,
+                community=community,
+                street_address=f"测试路{i}号",
+                created_at=now,
+            )
+            for i, user in enumerate(users)
+            if user.pk not in with_resident
+            for community in [communities[i % len(communities)]]
+        ],
+        batch_size=5000,
+    )
+    return users
+
+
+DB_SESSIONS = "django.contrib.sessions.backends.db"
+
+
+def sessions_create(users: list) -> list[tuple[str, str]]:
+    """A signed-in session (of the configured SESSION_ENGINE) and a CSRF token per user:
+    (session cookie, token) pairs. Database sessions are bulk-inserted; others are saved one by
+    one through their SessionStore."""
+    import secrets
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.utils import timezone
+
+    sessions_delete([])
+    engine = import_module(settings.SESSION_ENGINE)
+    # What login() stores: a backend the site accepts (get_user() ignores any other).
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    expires = timezone.now() + datetime.timedelta(days=1)
+    rows, pairs = [], []
+    store = engine.SessionStore()
+    for user in users:
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        if settings.SESSION_ENGINE == DB_SESSIONS:
+            key = SESSION_PREFIX + secrets.token_hex(14)[:27]
+            rows.append(
+                Session(session_key=key, session_data=store.encode(data), expire_date=expires)
+            )
+        else:
+            session = engine.SessionStore()
+            session.update(data)
+            session.set_expiry(24 * 3600)
+            session.save(must_create=True)
+            key = session.session_key
+        pairs.append((key, _get_new_csrf_string()))
+    Session.objects.bulk_create(rows, batch_size=5000)
+    return pairs
+
+
+def sessions_delete(pairs: list[tuple[str, str]]) -> None:
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    Session.objects.filter(session_key__startswith=SESSION_PREFIX).delete()
+    if settings.SESSION_ENGINE != DB_SESSIONS:
+        engine = import_module(settings.SESSION_ENGINE)
+        for key, _ in pairs:
+            engine.SessionStore(session_key=key).delete()
+
+
+def setup(count: int, pairs_file: Path) -> tuple[dict, list[tuple[str, str]]]:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("load_fuzhou", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, "
+            "n bigint NOT NULL UNIQUE)"
+        )
+        cursor.execute("TRUNCATE bench_insert")
+    bench_reservations().delete()
+    undo = open_all_day()
+    users = residents_ensure(count)
+    pairs = sessions_create(users)
+    pairs_file.write_text("".join(f"{key} {token}\n" for key, token in pairs))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "VACUUM ANALYZE django_session, reservations_reservation, reservations_resident, "
+            "reservations_user, bench_insert"
+        )
+    return undo, pairs
+
+
+# --- load generators --------------------------------------------------------------------------
+
+
+def wrk_find() -> str | None:
+    """wrk's path; installed from Debian when missing and running as root."""
+    if os.environ.get("BENCH_LOAD") == "python":
+        return None
+    found = shutil.which("wrk")
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print("reserve: wrk is missing; apt-get install -y wrk", flush=True)
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
+        subprocess.run(install, env=env, capture_output=True)
+    return shutil.which("wrk")
+
+
+def wrk_name(wrk: str) -> str:
+    banner = subprocess.run([wrk, "-v"], capture_output=True, text=True)
+    version = (banner.stdout + banner.stderr).split()[1:2] or ["?"]  # "debian/4.1.0-3+b2"
+    return f"wrk {version[0]} ({wrk})"
+
+
+def pin_to_load_core() -> None:
+    os.sched_setaffinity(0, {LOAD_CORE})
+
+
+def load(
+    wrk: str | None,
+    port: int,
+    path: str,
+    pairs_file: Path,
+    first: int,
+    count: int,
+    *,
+    mode: str,
+    expect_status: int,
+    expect_location: str,
+    seconds: float,
+) -> dict:
+    if wrk:
+        command = [
+            wrk,
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(ROOT / "bench" / "reserve.lua"),
+            f"http://127.0.0.1:{port}{path}",
+            "--",
+            str(pairs_file),
+            str(first),
+            str(count),
+            path,
+            mode,
+            str(expect_status),
+            expect_location,
+            "1",
+        ]
+    else:
+        command = [
+            PYTHON,
+            "-m",
+            "bench.load_post",
+            "--port",
+            str(port),
+            "--path",
+            path,
+            "--pairs",
+            str(pairs_file),
+            "--first",
+            str(first),
+            "--count",
+            str(count),
+            "--mode",
+            mode,
+            "--expect-status",
+            str(expect_status),
+            "--expect-location",
+            expect_location,
+            "--connections",
+            str(CONNECTIONS),
+            "--seconds",
+            str(seconds),
+        ]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, preexec_fn=pin_to_load_core
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")]
+    if result.returncode != 0 or not lines:
+        raise SystemExit(f"load generator failed:\n{result.stdout}\n{result.stderr}")
+    figures = json.loads(lines[-1].removeprefix("BENCH_JSON "))
+    figures["rps"] = figures["ok"] / (figures["duration_us"] / 1e6)
+    figures["p50_ms"] = figures["p50_us"] / 1000
+    figures["p99_ms"] = figures["p99_us"] / 1000
+    figures["errors"] = (
+        figures["bad"]
+        + figures["connect_errors"]
+        + figures["read_errors"]
+        + figures["write_errors"]
+        + figures["timeouts"]
+    )
+    return figures
+
+
+def report(name: str, figures: dict) -> None:
+    print(
+        f"  {name:<10} {figures['rps']:8.0f} requests/s  p50 {figures['p50_ms']:6.1f} ms  "
+        f"p99 {figures['p99_ms']:6.1f} ms  ({figures['ok']} successful, "
+        f"{figures['errors']} errors)"
+    )
+    if figures["bad_kinds"]:
+        print(f"    unexpected answers (status location=count): {figures['bad_kinds']}")
+    if figures["exhausted"]:
+        print("    ran out of signed-in residents: raise BENCH_RESERVE_RESIDENTS")
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+
+
+def run(seconds: float) -> bool:
+    measured_pairs = int(seconds * PAIRS_PER_SECOND)
+    count = int(os.environ.get("BENCH_RESERVE_RESIDENTS", WARMUP_PAIRS + measured_pairs))
+    measured_pairs = count - WARMUP_PAIRS
+    saved_burst = os.environ.get("RESERVE_BURST_PER_SECOND")
+    os.environ.update(bench_env(RESERVE_BURST_PER_SECOND=BURST_FOR_BENCH))
+    import django
+
+    django.setup()
+    wrk = wrk_find()
+    if wrk:
+        generator = f"{wrk_name(wrk)}, 1 thread"
+    else:
+        generator = (
+            f"bench.load_post (Python; wrk missing or BENCH_LOAD=python), {CONNECTIONS} threads"
+        )
+    tmp = Path(tempfile.mkdtemp(prefix="bench-reserve-"))
+    pairs_file = tmp / "pairs.txt"
+    started = time.monotonic()
+    undo, pairs = setup(count, pairs_file)
+    setup_seconds = time.monotonic() - started
+    port = free_port()
+    server = start_gunicorn(port)  # inherits RESERVE_BURST_PER_SECOND from os.environ
+    reserve_args = {"mode": "once", "expect_status": 302, "expect_location": "/me/"}
+    baseline_args = {"mode": "cycle", "expect_status": 200, "expect_location": "-"}
+    try:
+        # Warm up both paths: connections, caches, the workers' first requests.
+        load(wrk, port, SIGNED_IN, pairs_file, 0, WARMUP_PAIRS, **baseline_args, seconds=1)
+        load(
+            wrk,
+            port,
+            "/me/reserve/",
+            pairs_file,
+            0,
+            WARMUP_PAIRS,
+            **reserve_args,
+            seconds=WARMUP_SECONDS,
+        )
+        baselines = {
+            url: load(
+                wrk,
+                port,
+                url,
+                pairs_file,
+                WARMUP_PAIRS,
+                measured_pairs,
+                **baseline_args,
+                seconds=seconds,
+            )
+            for url in (BARE, SIGNED_IN)
+        }
+        before = bench_reservations().count()
+        reserve = load(
+            wrk,
+            port,
+            "/me/reserve/",
+            pairs_file,
+            WARMUP_PAIRS,
+            measured_pairs,
+            **reserve_args,
+            seconds=seconds,
+        )
+        time.sleep(1)  # requests still in flight when the clock stopped finish
+        created = bench_reservations().count() - before
+        inserted = _count("SELECT count(*) FROM bench_insert")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        bench_reservations().delete()
+        sessions_delete(pairs)
+        undo_open_all_day(undo)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if saved_burst is None:
+            os.environ.pop("RESERVE_BURST_PER_SECOND", None)
+        else:
+            os.environ["RESERVE_BURST_PER_SECOND"] = saved_burst
+
+    print(
+        f"reserve: gunicorn {CORES} workers x 4 threads, production settings, "
+        f"RESERVE_BURST_PER_SECOND={BURST_FOR_BENCH} for this server (limiter runs, never trips)"
+    )
+    print(
+        f"  load generator: {generator}, {CONNECTIONS} keep-alive connections, "
+        f"pinned to core {LOAD_CORE}; {seconds:.0f} s each after a warm-up; {count} signed-in "
+        f"residents prepared in {setup_seconds:.0f} s"
+    )
+    baseline, bare = baselines[SIGNED_IN], baselines[BARE]
+    report("baseline", baseline)
+    print("    (signed in: the middleware loads session and user; one INSERT)")
+    report("bare", bare)
+    print("    (for information: one INSERT; nothing reads request.user, so no session or user)")
+    report("reserve", reserve)
+    ratio = reserve["rps"] / baseline["rps"] if baseline["rps"] else 0
+    bare_ratio = reserve["rps"] / bare["rps"] if bare["rps"] else 0
+    print(f"  reserve / baseline throughput: {ratio:.2f} (reserve / bare: {bare_ratio:.2f})")
+    # Every 302 to /me/ is a new reservation; requests in flight at the end may add a few more.
+    counted = reserve["ok"] <= created <= reserve["sent"]
+    print(
+        f"  reservations created: {created} for {reserve['ok']} answers 302 -> /me/ "
+        f"({reserve['sent']} sent): {'consistent' if counted else 'INCONSISTENT'}; "
+        f"baseline rows inserted: {inserted}"
+    )
+    gate = ratio >= GATE
+    print(f"  gate (>= {GATE} of baseline): {'PASS' if gate else 'FAIL'}")
+    aim = reserve["rps"] >= TARGET_RPS and reserve["p99_ms"] <= TARGET_P99_MS
+    print(
+        f"  aim ({TARGET_RPS} requests/s, p99 <= {TARGET_P99_MS:.0f} ms): "
+        f"{'met' if aim else 'not met'} (informational)"
+    )
+    clean = (
+        reserve["errors"] == 0
+        and baseline["errors"] == 0
+        and bare["errors"] == 0
+        and not reserve["exhausted"]
+        and reserve["ok"] > 0
+    )
+    return gate and clean and counted
+
+
+def _count(sql: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
