@@ -15,19 +15,29 @@ def redis_client() -> redis.Redis:
     return _client(settings.REDIS_URL)
 
 
+# One round trip, atomic: count, start the window on the first event, report what is left.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if count <= tonumber(ARGV[2]) then return {count, 0} end
+return {count, redis.call('TTL', KEYS[1])}
+"""
+
+
+@lru_cache(maxsize=4)
+def _hit_script(url: str):
+    return _client(url).register_script(_HIT)
+
+
 def hit(key: str, *, limit: int, window: int) -> int | None:
     """Count one event in a fixed window; None when allowed, else seconds until it resets.
 
-    INCR is atomic, so concurrent requests cannot all slip under the limit.
+    The count is atomic in Redis, so concurrent requests cannot all slip under the limit.
     """
-    pipe = redis_client().pipeline()
-    pipe.incr(key)
-    pipe.expire(key, window, nx=True)
-    pipe.ttl(key)
-    count, _, ttl = pipe.execute()
+    count, ttl = _hit_script(settings.REDIS_URL)(keys=[key], args=[window, limit])
     if count <= limit:
         return None
-    return max(1, ttl)
+    return max(1, int(ttl))
 
 
 def peek(key: str) -> int:

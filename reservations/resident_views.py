@@ -33,7 +33,7 @@ from reservations.selectors import (
 from reservations.services import (
     Refused,
     reservation_cancel,
-    reservation_create,
+    reservation_create_for_user,
     resident_set_address,
     resident_verify,
     sign_in_code_check,
@@ -262,16 +262,15 @@ def address(request):
 @require_POST
 @burst_limited("reserve", "RESERVE_BURST_PER_SECOND")
 def reserve(request):
-    resident = _resident(request)
     try:
-        reservation = reservation_create(resident=resident, now=timezone.now())
+        number = reservation_create_for_user(user=request.user, now=timezone.now())
     except Refused as refusal:
         messages.error(request, refusal.message)
         return redirect(reverse("me") + "#reserve")
+    except Resident.DoesNotExist:
+        return redirect("me")
     messages.success(
-        request,
-        _("Reserved. Your reservation number is %(number)s.")
-        % {"number": reservation.number_display},
+        request, _("Reserved. Your reservation number is %(number)s.") % {"number": f"{number:08d}"}
     )
     return redirect("me")
 

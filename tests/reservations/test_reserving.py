@@ -340,3 +340,85 @@ def test_after_the_cooldown_the_page_offers_to_reserve_again(client, taijiang_re
     with time_machine.travel(at(2020, 3, 1, 12, 0), tick=False):
         body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Reserve now" in body and "reserve again from" not in body
+
+
+def test_the_one_statement_path_stores_what_the_step_by_step_path_does(
+    taijiang_resident, chengmen_resident
+):
+    from reservations.selectors import delivery_address
+    from reservations.services import reservation_create_for_user
+
+    number = reservation_create_for_user(user=taijiang_resident.user, now=at(2020, 2, 18, 11, 0))
+    fast = Reservation.objects.get(number=number)
+    slow = reserve_at(chengmen_resident, 2020, 2, 18, 19, 0)
+    for reservation, resident in ((fast, taijiang_resident), (slow, chengmen_resident)):
+        assert reservation.address == delivery_address(
+            district=resident.district, town=resident.town, street_address=resident.street_address
+        )
+        assert reservation.phone == resident.user.phone
+        assert (reservation.district, reservation.town, reservation.community) == (
+            resident.district,
+            resident.town,
+            resident.community,
+        )
+        assert reservation.state == ReservationState.WAITING and not reservation.by_committee
+    assert fast.created_at == at(2020, 2, 18, 11, 0)
+
+
+@pytest.mark.parametrize(
+    ("moment", "code"),
+    [((2020, 2, 18, 10, 59, 59), "window_closed"), ((2020, 2, 16, 11, 30), "not_started")],
+)
+def test_the_one_statement_path_refuses_as_the_rules_say(taijiang_resident, moment, code):
+    from reservations.services import reservation_create_for_user
+
+    with pytest.raises(Refused) as refused:
+        reservation_create_for_user(user=taijiang_resident.user, now=at(*moment))
+    assert refused.value.code == code
+    assert not Reservation.objects.exists()
+
+
+def test_the_one_statement_path_respects_the_cooldown(won_on_19_feb):
+    from reservations.services import reservation_create_for_user
+
+    with pytest.raises(Refused) as refused:
+        reservation_create_for_user(user=won_on_19_feb.user, now=at(2020, 2, 28, 19, 30))
+    assert refused.value.code == "cooldown"
+    assert reservation_create_for_user(user=won_on_19_feb.user, now=at(2020, 2, 29, 11, 0))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_posts_by_one_person_through_the_fast_path_give_one():
+    from django.core.management import call_command
+
+    from reservations.models import CampaignConfig
+    from reservations.services import reservation_create_for_user
+
+    call_command("load_fuzhou", verbosity=0)
+    CampaignConfig.objects.filter(pk=1).update(start_date="2020-02-17")
+    resident = make_resident(phone="13800000051", town="苍霞街道", serial=51)
+    barrier = threading.Barrier(50)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            reservation_create_for_user(user=resident.user, now=at(2020, 2, 18, 11, 30))
+            outcome = "reserved"
+        except Refused as refusal:
+            outcome = refusal.code
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("reserved") == 1
+    assert outcomes.count("live_reservation") == 49
+    assert Reservation.objects.filter(resident=resident).count() == 1
