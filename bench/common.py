@@ -25,6 +25,10 @@ def bench_env(**extra: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 40),
         "ID_HASH_KEY": os.environ.get("ID_HASH_KEY", "bench-id-" + "x" * 40),
+        # Production settings need a real gateway; benchmarks that send SMS start their own.
+        "SMS_BACKEND": "http",
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", "http://127.0.0.1:9/unused"),
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", "bench-unused"),
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",

@@ -18,7 +18,10 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-if SMS_BACKEND == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):  # noqa: F405
+if SMS_BACKEND != "http":  # noqa: F405
+    # The console backend would only log messages, sign-in codes included.
+    raise ImproperlyConfigured("Production sends SMS: set SMS_BACKEND=http and the gateway.")
+if not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):  # noqa: F405
     raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN.")
 
 if ID_HASH_KEY.startswith("insecure-") or len(ID_HASH_KEY) < 32:  # noqa: F405

@@ -19,20 +19,29 @@ def start_with(**env: str) -> subprocess.CompletedProcess:
     )
 
 
+GATEWAY = {"SMS_BACKEND": "http", "SMS_GATEWAY_URL": "http://gw/", "SMS_GATEWAY_TOKEN": "t"}
+
+
 def test_production_refuses_to_start_without_a_real_secret_key():
-    result = start_with(ID_HASH_KEY="h" * 50)
+    result = start_with(ID_HASH_KEY="h" * 50, **GATEWAY)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_real_id_hash_key():
-    result = start_with(SECRET_KEY="k" * 50)
+    result = start_with(SECRET_KEY="k" * 50, **GATEWAY)
     assert result.returncode != 0
     assert "ID_HASH_KEY" in result.stderr
 
 
-def test_production_starts_with_real_keys():
+def test_production_refuses_to_log_sms_instead_of_sending_them():
     result = start_with(SECRET_KEY="k" * 50, ID_HASH_KEY="h" * 50)
+    assert result.returncode != 0
+    assert "SMS_BACKEND=http" in result.stderr
+
+
+def test_production_starts_with_real_keys_and_a_gateway():
+    result = start_with(SECRET_KEY="k" * 50, ID_HASH_KEY="h" * 50, **GATEWAY)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"
 
