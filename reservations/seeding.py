@@ -1,0 +1,537 @@
+"""Demo data in bulk: verified residents, and optionally their reservations, by PostgreSQL COPY.
+
+For demos and load tests. Each row is what sign-up, verification to L2 and reserving would have
+left, skipping only the reservation windows (rule 2): every constraint of the database is
+checked as usual (unique phone, username, document hash and number, one live reservation,
+eight-digit numbers, foreign keys), so a violation aborts the whole run and leaves nothing.
+
+Uniqueness by construction, not by retrying:
+
+- Phones are 199 followed by 8 digits, continuing after the highest 199 number any account has
+  as phone or username; the username is the phone.
+- Documents are valid resident IDs, one per phone of the range the run takes (`demo_documents`),
+  so no two demo residents share one. A real resident who happens to hold one keeps it: the
+  chunk that collides is rolled back to its savepoint and copied again without that row.
+- Reservation numbers are drawn at random, avoiding those in a bitmap of the numbers in use.
+- Ids are taken from the tables' own sequences, which are moved past them at the end.
+
+All this holds because the run locks the user, resident and reservation tables IN SHARE ROW
+EXCLUSIVE MODE for its whole transaction: reads go on, but no sign-up, reservation or second
+seeder can insert until it commits (under a minute per million residents), so nobody else can
+take an id, phone or number it has planned. That lock was chosen over reserving id ranges with
+an advisory lock: the phone, document and number checks need a stable view of the tables too.
+
+Speed (3 million residents with reservations in under three minutes on 2 cores): rows are
+built as COPY text in a second thread while the previous chunk is copied, and the indexes are
+filled in an order that keeps their pages in memory: ids, phones and reservation times grow
+together, and the documents of a run are handed out in the order of their hashes (random keys
+otherwise: each insert a page read and, after a checkpoint, a full-page image in the WAL).
+Sorting the reservations of a chunk by their random numbers was measured to be slower: it
+scatters the five indexes that follow the ids.
+"""
+
+import datetime
+import functools
+import io
+import os
+import random
+from array import array
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TextIO
+
+from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+
+from reservations.models import (
+    Community,
+    District,
+    Level,
+    Method,
+    Reservation,
+    ReservationState,
+    Resident,
+    Town,
+    User,
+)
+from reservations.selectors import campaign_get, delivery_address
+from reservations.services import document_hash
+from reservations.validators import DocumentType, mask_document
+
+CSV_HEADER = "phone,reservation_number,district,town,address"
+
+PHONE_FIRST = 19_900_000_000
+PHONE_LAST = 19_999_999_999
+_NUMBER_FIRST = 10_000_000
+_NUMBER_COUNT = 90_000_000  # 10000000-99999999
+_DOCUMENT_CONSTRAINT = "one_resident_per_document"
+_MICROSECONDS = 1_000_000
+_SIGN_UP_BEFORE_RESERVING = 30 * 60 * _MICROSECONDS  # at most this long before reserving
+
+# Resident ID (GB 11643-1999): area code, birth date, 3-digit sequence, ISO 7064 MOD 11-2 check.
+# The area codes are Fuzhou's five urban districts; birth dates run 20,000 days from 1940, so
+# 5 areas x 20,000 days x 1,000 sequences give every one of the 10^8 phones its own number.
+_AREA_CODES = ("350102", "350103", "350104", "350105", "350111")
+_FIRST_BIRTH_DATE = datetime.date(1940, 1, 1)
+_BIRTH_DATES = 20_000
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+
+_USER_COLUMNS = (
+    "id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, "
+    "date_joined, phone"
+)
+_RESIDENT_COLUMNS = (
+    "id, name, document_type, document_hash, document_masked, level, method, verified_at, "
+    "street_address, category, language, created_at, community_id, district_id, town_id, user_id"
+)
+_RESERVATION_COLUMNS = (
+    "id, number, state, phone, address, by_committee, created_at, community_id, district_id, "
+    "town_id, resident_id"
+)
+# COPY's text format: these characters would end a field or a row.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class CannotSeed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    residents: int
+    reservations: int
+
+
+def _weighted(digits: str, first_weight: int) -> int:
+    return sum(int(d) * w for d, w in zip(digits, _WEIGHTS[first_weight:], strict=False))
+
+
+@functools.cache
+def _document_parts() -> tuple[list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]:
+    """Each part of the first 17 characters with its share of the check sum, computed once."""
+    areas = [(code, _weighted(code, 0)) for code in _AREA_CODES]
+    days = []
+    for offset in range(_BIRTH_DATES):
+        text = (_FIRST_BIRTH_DATE + datetime.timedelta(days=offset)).strftime("%Y%m%d")
+        days.append((text, _weighted(text, 6)))
+    sequences = [(f"{n:03d}", _weighted(f"{n:03d}", 14)) for n in range(1000)]
+    return areas, days, sequences
+
+
+def _document_for_counter(counter: int) -> str:
+    areas, days, sequences = _document_parts()
+    rest, sequence = divmod(counter, 1000)
+    area, day = divmod(rest, _BIRTH_DATES)
+    area_text, area_sum = areas[area]
+    day_text, day_sum = days[day]
+    sequence_text, sequence_sum = sequences[sequence]
+    return (
+        area_text
+        + day_text
+        + sequence_text
+        + _CHECK_CHARS[(area_sum + day_sum + sequence_sum) % 11]
+    )
+
+
+def _hash(number: str) -> str:
+    return document_hash(document_type=DocumentType.RESIDENT_ID, number=number)
+
+
+def demo_documents(phones: Iterable[str]) -> dict[str, str]:
+    """Document hash -> resident ID, for the documents that come with these demo phones.
+
+    A run hands out the documents of its range of phones in the order of their hashes, so a
+    demo resident holds one of the documents of the run's phones, not necessarily their own."""
+    return {_hash(number): number for number in map(_document_for_phone, phones)}
+
+
+def _document_for_phone(phone: str) -> str:
+    return _document_for_counter(int(phone) - PHONE_FIRST)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a resident lives, with the parts of their rows that depend only on that."""
+
+    district: District
+    town: Town
+    ids: str  # community_id, district_id, town_id in COPY text
+    csv_names: str  # district and town names in CSV
+    quote: bool  # the address needs quoting in the CSV
+    escape: bool  # the address needs escaping for COPY
+
+
+def _csv_field(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _places() -> list[list[_Place]]:
+    """Per town (every town that has a community), one place per community."""
+    communities: dict[int, list[Community]] = {}
+    for community in Community.objects.order_by("town_id", "id"):
+        communities.setdefault(community.town_id, []).append(community)
+    towns = []
+    for town in Town.objects.select_related("district").order_by("district__sort_order", "id"):
+        prefix = delivery_address(district=town.district, town=town, street_address="")
+        towns.append(
+            [
+                _Place(
+                    district=town.district,
+                    town=town,
+                    ids=f"{community.id}\t{town.district_id}\t{town.id}",
+                    csv_names=f"{_csv_field(town.district.name)},{_csv_field(town.name)}",
+                    quote=_csv_field(prefix) != prefix,
+                    escape=prefix.translate(_COPY_ESCAPES) != prefix,
+                )
+                for community in communities.get(town.id, [])
+            ]
+        )
+    return [places for places in towns if places]
+
+
+@functools.cache
+def _clock_seconds() -> list[str]:
+    """The text of every second of a day, "HH:MM:SS." (microseconds follow)."""
+    return [f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
+
+
+class _Clock:
+    """timestamptz text (UTC) for microseconds since the epoch, without datetime objects."""
+
+    _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+
+    def __init__(self) -> None:
+        self._days: dict[int, str] = {}
+        self._seconds = _clock_seconds()
+
+    def text(self, microseconds: int) -> str:
+        seconds, micro = divmod(microseconds, _MICROSECONDS)
+        day, second = divmod(seconds, 86_400)
+        prefix = self._days.get(day)
+        if prefix is None:
+            prefix = datetime.date.fromordinal(self._EPOCH_ORDINAL + day).isoformat() + " "
+            self._days[day] = prefix
+        return f"{prefix}{self._seconds[second]}{micro:06d}+00"
+
+
+@dataclass
+class _Chunk:
+    """Rows in COPY's text format and in the CSV: parallel lists, one entry per resident
+    (`reservations` is empty without reservations)."""
+
+    users: list[str]
+    residents: list[str]
+    hashes: list[str]
+    reservations: list[str]
+    csv: list[str]
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+    @functools.cached_property
+    def payloads(self) -> tuple[bytes, bytes, bytes]:
+        """What COPY reads, one payload per table."""
+        return tuple(  # type: ignore[return-value]
+            "".join(rows).encode() for rows in (self.users, self.residents, self.reservations)
+        )
+
+    def without(self, hashes: set[str]) -> "_Chunk":
+        keep = [i for i, hashed in enumerate(self.hashes) if hashed not in hashes]
+        return _Chunk(
+            users=[self.users[i] for i in keep],
+            residents=[self.residents[i] for i in keep],
+            hashes=[self.hashes[i] for i in keep],
+            reservations=[self.reservations[i] for i in keep] if self.reservations else [],
+            csv=[self.csv[i] for i in keep],
+        )
+
+
+class _RowBuilder:
+    """The rows of successive demo residents, from the phone counter `first_counter` on.
+
+    Touches no database, so it can run in a thread of its own while the previous chunk is
+    copied; one chunk at a time. The i-th resident built gets the next ids, the phone
+    PHONE_FIRST + first_counter + i, the i-th reservation time, and, among the first `count`,
+    the document of the run's phones with the i-th smallest hash (past `count`, when
+    residents left out are made up for, its own phone's document).
+    """
+
+    def __init__(
+        self,
+        *,
+        count: int,
+        places: Sequence[Sequence[_Place]],
+        first_counter: int,
+        first_ids: tuple[int, int, int],
+        start_us: int,
+        now_us: int,
+        used_numbers: bytearray | None,
+    ) -> None:
+        self.count = count
+        self.places = places
+        self.first_counter = first_counter
+        self.built = 0  # residents built so far, kept or not
+        self.first_ids = first_ids
+        self.start_us = start_us
+        self.span_us = now_us - start_us
+        self.used_numbers = used_numbers  # None: no reservations
+        self.clock = _Clock()
+        self.random = random.Random()
+
+    @functools.cached_property
+    def _documents_by_hash(self) -> array:
+        """Offsets 0..count-1 of the run's phones, in the order of their documents' hashes."""
+        first, shift = self.first_counter, max(self.count.bit_length(), 1)
+        keys = [
+            int(_hash(_document_for_counter(first + offset))[:15], 16) << shift | offset
+            for offset in range(self.count)
+        ]
+        keys.sort()
+        mask = (1 << shift) - 1
+        return array("q", [key & mask for key in keys])
+
+    def _reservation_number(self) -> int:
+        used = self.used_numbers
+        assert used is not None
+        randbelow = self.random.randrange
+        while True:
+            n = randbelow(_NUMBER_COUNT)
+            byte, bit = n >> 3, 1 << (n & 7)
+            if not used[byte] & bit:
+                used[byte] |= bit
+                return _NUMBER_FIRST + n
+
+    def build(self, size: int) -> _Chunk:
+        places, town_count = self.places, len(self.places)
+        user_id0, resident_id0, reservation_id0 = self.first_ids
+        reserve = self.used_numbers is not None
+        clock, randrange = self.clock.text, self.random.randrange
+        count, start_us, span_us = self.count, self.start_us, self.span_us
+        first_counter, documents = self.first_counter, self._documents_by_hash
+        resident_id_type = DocumentType.RESIDENT_ID.value
+        verified = f"{Level.L2.value}\t{Method.FACE.value}"
+        waiting = ReservationState.WAITING.value
+        if PHONE_FIRST + first_counter + self.built + size - 1 > PHONE_LAST:
+            raise CannotSeed("Not enough free demo phone numbers (199 + 8 digits) left.")
+        # Django's unusable password: "!" and 40 random characters.
+        markers = os.urandom(20 * size).hex()
+        chunk = _Chunk(users=[], residents=[], hashes=[], reservations=[], csv=[])
+        for k in range(size):
+            i = self.built + k
+            counter = first_counter + i
+            phone = str(PHONE_FIRST + counter)
+            user_id, resident_id = user_id0 + i, resident_id0 + i
+            town_places = places[i % town_count]
+            place = town_places[i // town_count % len(town_places)]
+            street = f"演示路{1 + i % 997}号{1 + i // 997 % 20}座{101 + i % 31}室"
+            number = _document_for_counter(first_counter + (documents[i] if i < count else i))
+            hashed = _hash(number)
+            # A random moment in the i-th of `count` equal slices of the span: reservations
+            # come in the order of their ids, as real ones do, evenly spread.
+            slot = min(i, count - 1)
+            reserved_us = start_us + (span_us * slot + randrange(span_us + 1)) // count
+            signed_up = clock(reserved_us - randrange(_SIGN_UP_BEFORE_RESERVING))
+            chunk.users.append(
+                f"{user_id}\t!{markers[40 * k : 40 * k + 40]}\tf\t{phone}\t\t\t\tf\tt\t"
+                f"{signed_up}\t{phone}\n"
+            )
+            chunk.residents.append(
+                f"{resident_id}\t居民{counter % 1_000_000:06d}\t{resident_id_type}\t{hashed}\t"
+                f"{mask_document(number)}\t{verified}\t{signed_up}\t{street}\t\tzh-hans\t"
+                f"{signed_up}\t{place.ids}\t{user_id}\n"
+            )
+            chunk.hashes.append(hashed)
+            address = delivery_address(
+                district=place.district, town=place.town, street_address=street
+            )
+            reservation_number = ""
+            if reserve:
+                reservation_number = str(self._reservation_number())
+                copy_address = address.translate(_COPY_ESCAPES) if place.escape else address
+                chunk.reservations.append(
+                    f"{reservation_id0 + i}\t{reservation_number}\t{waiting}\t{phone}\t"
+                    f"{copy_address}\tf\t{clock(reserved_us)}\t{place.ids}\t{resident_id}\n"
+                )
+            csv_address = _csv_field(address) if place.quote else address
+            chunk.csv.append(f"{phone},{reservation_number},{place.csv_names},{csv_address}\n")
+        self.built += size
+        return chunk
+
+    def build_encoded(self, size: int) -> _Chunk:
+        chunk = self.build(size)
+        chunk.payloads  # noqa: B018 - encoded here, in the builder's thread
+        return chunk
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _first_free_counter(cursor: CursorWrapper) -> int:
+    """After the highest 199 phone any account has, as phone or as username."""
+    cursor.execute(
+        f"""
+        SELECT MAX(value::bigint) FROM (
+            SELECT phone AS value FROM {_table(User)} WHERE phone LIKE '199%'
+            UNION ALL
+            SELECT username FROM {_table(User)} WHERE username LIKE '199%'
+        ) AS taken
+        WHERE value ~ '^[0-9]{{11}}$'
+        """
+    )
+    (highest,) = cursor.fetchone()
+    return 0 if highest is None else highest + 1 - PHONE_FIRST
+
+
+def _used_numbers(cursor: CursorWrapper) -> bytearray:
+    """One bit per 8-digit number (11 MB), set for those any reservation ever had."""
+    used = bytearray(_NUMBER_COUNT // 8 + 1)
+    out = io.BytesIO()
+    cursor.copy_expert(f"COPY (SELECT number FROM {_table(Reservation)}) TO STDOUT", out)
+    for line in out.getvalue().split():
+        n = int(line) - _NUMBER_FIRST
+        used[n >> 3] |= 1 << (n & 7)
+    return used
+
+
+def _first_id(cursor: CursorWrapper, model: type) -> int:
+    cursor.execute(
+        f"SELECT GREATEST(nextval(pg_get_serial_sequence(%s, 'id')), "
+        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {_table(model)}))",
+        [model._meta.db_table],
+    )
+    return cursor.fetchone()[0]
+
+
+def _deferred_foreign_keys(cursor: CursorWrapper, models: Sequence[type]) -> list[str]:
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
+        "AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
+        [[model._meta.db_table for model in models]],
+    )
+    return [connection.ops.quote_name(name) for (name,) in cursor.fetchall()]
+
+
+def _copy(cursor: CursorWrapper, chunk: _Chunk) -> None:
+    for model, columns, payload in zip(
+        (User, Resident, Reservation),
+        (_USER_COLUMNS, _RESIDENT_COLUMNS, _RESERVATION_COLUMNS),
+        chunk.payloads,
+        strict=True,
+    ):
+        if payload:
+            # One read of the whole payload: the builder's thread holds the GIL between reads.
+            with connection.wrap_database_errors:
+                cursor.copy_expert(
+                    f"COPY {_table(model)} ({columns}) FROM STDIN",
+                    io.BytesIO(payload),
+                    len(payload),
+                )
+
+
+def _store(cursor: CursorWrapper, chunk: _Chunk, csv_out: TextIO | None) -> int:
+    """Copy a chunk; residents whose document a real resident already has are left out."""
+    try:
+        with transaction.atomic():
+            _copy(cursor, chunk)
+    except IntegrityError as error:
+        if _DOCUMENT_CONSTRAINT not in str(error):
+            raise
+        cursor.execute(
+            f"SELECT document_hash FROM {_table(Resident)} WHERE document_hash = ANY(%s)",
+            [chunk.hashes],
+        )
+        chunk = chunk.without({hashed for (hashed,) in cursor.fetchall()})
+        _copy(cursor, chunk)
+    if csv_out is not None:
+        csv_out.write("".join(chunk.csv))
+    return len(chunk)
+
+
+def demo_residents_seed(
+    *,
+    count: int,
+    reserve: bool,
+    now: datetime.datetime,
+    csv_out: TextIO | None = None,
+    chunk_size: int = 100_000,
+) -> SeedResult:
+    """Add `count` verified demo residents, spread over every town and its communities, each
+    with a waiting reservation if `reserve`, made between the campaign's first day (00:00 in
+    the city) and `now`. Writes one CSV row per resident to `csv_out` (after the header)."""
+    if count < 1:
+        raise CannotSeed("Give a number of residents of at least 1.")
+    tables = ", ".join(_table(model) for model in (User, Resident, Reservation))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+        places = _places()
+        if not places:
+            raise CannotSeed("There are no towns with communities: run load_fuzhou first.")
+        first_counter = _first_free_counter(cursor)
+        # Some phones may be skipped (documents already taken): keep a margin.
+        if PHONE_FIRST + first_counter + count + count // 100 > PHONE_LAST:
+            raise CannotSeed("Not enough free demo phone numbers (199 + 8 digits) left.")
+        used_numbers = _used_numbers(cursor) if reserve else None
+        # Numbers are drawn until a free one comes up: keep at least half of them free.
+        if used_numbers is not None and (
+            int.from_bytes(used_numbers).bit_count() + count > _NUMBER_COUNT // 2
+        ):
+            raise CannotSeed("Too few free reservation numbers left.")
+        start = datetime.datetime.combine(
+            campaign_get().start_date, datetime.time(0), tzinfo=timezone.get_default_timezone()
+        )
+        now_us = _epoch_microseconds(now)
+        start_us = min(_epoch_microseconds(start), now_us)
+
+        first_ids = (
+            _first_id(cursor, User),
+            _first_id(cursor, Resident),
+            _first_id(cursor, Reservation) if reserve else 0,
+        )
+        # Checked per COPY rather than at commit: the queue of deferred checks stays small.
+        foreign_keys = ", ".join(_deferred_foreign_keys(cursor, (User, Resident, Reservation)))
+        cursor.execute(f"SET CONSTRAINTS {foreign_keys} IMMEDIATE")
+
+        builder = _RowBuilder(
+            count=count,
+            places=places,
+            first_counter=first_counter,
+            first_ids=first_ids,
+            start_us=start_us,
+            now_us=now_us,
+            used_numbers=used_numbers,
+        )
+        if csv_out is not None:
+            csv_out.write(CSV_HEADER + "\n")
+        sizes = [min(chunk_size, count - done) for done in range(0, count, chunk_size)]
+        added = 0
+        # Double buffering: the next chunk is built while this one is copied (the GIL is
+        # released while libpq sends and waits for PostgreSQL).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-rows") as pool:
+            pending: Future[_Chunk] = pool.submit(builder.build_encoded, sizes[0])
+            for position in range(len(sizes)):
+                chunk = pending.result()
+                if position + 1 < len(sizes):
+                    pending = pool.submit(builder.build_encoded, sizes[position + 1])
+                added += _store(cursor, chunk, csv_out)
+        while added < count:  # make up for residents left out
+            added += _store(cursor, builder.build(min(chunk_size, count - added)), csv_out)
+
+        for model, first_id in zip((User, Resident, Reservation), first_ids, strict=True):
+            if first_id:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                    [model._meta.db_table, first_id + builder.built - 1],
+                )
+        cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
+    return SeedResult(residents=added, reservations=added if reserve else 0)
+
+
+def _epoch_microseconds(moment: datetime.datetime) -> int:
+    delta = moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    return (delta.days * 86_400 + delta.seconds) * _MICROSECONDS + delta.microseconds
