@@ -1,1 +1,159 @@
-# Models arrive with the features that need them (see the issues).
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reservations.models import User
+
+
+class SupplyArrival(models.Model):
+    """Masks delivered to the city (rule 5: the number of winners follows the masks in stock)."""
+
+    arrived_on = models.DateField(_("arrived on"))
+    masks = models.PositiveIntegerField(_("masks"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-arrived_on", "-id"]
+        verbose_name = _("supply arrival")
+        verbose_name_plural = _("supply arrivals")
+        constraints = [
+            models.CheckConstraint(condition=Q(masks__gt=0), name="supply_arrival_has_masks")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arrived_on:%Y-%m-%d} {self.masks}"
+
+
+class DrawStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    COMMITTED = "committed", _("notary committed")
+    POOL_CLOSED = "pool_closed", _("pool closed")
+    DRAWN = "drawn", _("drawn")
+    SIGNED_OFF = "signed_off", _("signed off")
+    POSTPONED = "postponed", _("postponed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Draw(models.Model):
+    """One lottery draw and its certificate (DOMAIN "The draw, exactly", version 1).
+
+    Only the commitment of the notary's secret is kept until the ceremony reveals it.
+    """
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("regular")
+        EXTRA = "extra", _("extra")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.REGULAR)
+    status = models.CharField(
+        _("status"), max_length=12, choices=DrawStatus, default=DrawStatus.SCHEDULED
+    )
+    algorithm = models.PositiveSmallIntegerField(_("algorithm version"), default=1)
+    scheduled_at = models.DateTimeField(_("draw time"))
+    pool_cutoff = models.DateTimeField(_("pool cut-off"))
+    commitment = models.CharField(_("commitment"), max_length=64, blank=True)
+    secret = models.CharField(_("revealed secret"), max_length=64, blank=True)
+    public_value = models.TextField(_("public value"), blank=True)
+    public_value_fixed = models.BooleanField(_("public value fixed"), default=False)
+    quota = models.PositiveIntegerField(_("quota (packs)"), null=True, blank=True)
+    pool_size = models.PositiveIntegerField(_("pool size"), null=True, blank=True)
+    pool_digest = models.CharField(_("pool digest"), max_length=64, blank=True)
+    winners_count = models.PositiveIntegerField(_("winners"), null=True, blank=True)
+    winners_digest = models.CharField(_("winners digest"), max_length=64, blank=True)
+    purchase_opens_at = models.DateTimeField(_("purchase window opens"), null=True, blank=True)
+    purchase_closes_at = models.DateTimeField(_("purchase window closes"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("pool closed at"), null=True, blank=True)
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed off by"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-scheduled_at"]
+        verbose_name = _("draw")
+        verbose_name_plural = _("draws")
+        constraints = [
+            # Rule 5: at most one draw between pool closed and drawn at any time.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="pool_closed"),
+                name="one_draw_between_pool_close_and_draw",
+            ),
+            models.CheckConstraint(
+                condition=Q(pool_cutoff__lt=models.F("scheduled_at")),
+                name="draw_pool_closes_before_the_draw",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["scheduled", "postponed", "cancelled"]) | ~Q(commitment=""),
+                name="draw_committed_before_it_goes_on",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["drawn", "signed_off"])
+                | (
+                    ~Q(secret="")
+                    & Q(winners_count__isnull=False)
+                    & ~Q(winners_digest="")
+                    & Q(public_value_fixed=True)
+                ),
+                name="drawn_draw_has_its_results",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M}"
+
+
+class DrawFile(models.Model):
+    """The published pool and winners files, byte for byte (numbers only, nothing personal)."""
+
+    class Name(models.TextChoices):
+        POOL = "pool", "pool.txt"
+        WINNERS = "winners", "winners.txt"
+
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="files")
+    name = models.CharField(max_length=10, choices=Name)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    lines = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "name"], name="one_file_of_each_name_per_draw")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id}/{self.get_name_display()}"
+
+
+class DrawLog(models.Model):
+    """Append-only record of every step of every draw: who, when, what. A database trigger
+    refuses UPDATE and DELETE, so not even the admin or a script can rewrite it."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="log")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("draw log entry")
+        verbose_name_plural = _("draw log")
+
+    def __str__(self) -> str:
+        return f"{self.draw_id} {self.action}"

@@ -438,6 +438,14 @@ class Reservation(models.Model):
     by_committee = models.BooleanField(_("reserved by the committee"), default=False)
     created_at = models.DateTimeField(_("reserved at"), default=timezone.now, db_index=True)
     won_at = models.DateTimeField(_("won at"), null=True, blank=True)
+    won_draw = models.ForeignKey(
+        "lottery.Draw",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="winners",
+        verbose_name=_("won in draw"),
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:

@@ -25,12 +25,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "pickup.pickuppoint": ALL_ACTIONS,
         "reservations.resident": ("view",),
         "reservations.reservation": ("view",),
+        "lottery.supplyarrival": ("view", "add"),
+        "lottery.draw": ("view",),
+        "lottery.drawlog": ("view",),
         # Read the outbox, and retry failed messages.
         "notifications.outboxmessage": ("view", "change"),
     },
     NOTARY: {
         "reservations.campaignconfig": ("view",),
         "reservations.district": ("view",),
+        "lottery.draw": ("view",),
+        "lottery.drawlog": ("view",),
+        "lottery.supplyarrival": ("view",),
     },
     COMMITTEE_STAFF: {
         "reservations.district": ("view",),

@@ -172,6 +172,9 @@ def purchase_window(
     """Rule 6: from the configured time on the draw day, for the configured hours."""
     if reservation.won_at is None:
         return None
+    if reservation.won_draw_id and reservation.won_draw.purchase_opens_at:
+        draw = reservation.won_draw  # the window the draw fixed (an official may adjust it)
+        return draw.purchase_opens_at, draw.purchase_closes_at
     tz = timezone.get_default_timezone()
     day = timezone.localtime(reservation.won_at).date()
     opens = datetime.datetime.combine(day, config.purchase_opens_at, tzinfo=tz)

@@ -9,7 +9,9 @@ from types import ModuleType
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import BooleanField, F, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -410,7 +412,7 @@ def _insert_reservation(
         number = 10_000_000 + secrets.randbelow(90_000_000)
         try:
             with transaction.atomic():
-                return Reservation.objects.create(
+                reservation = Reservation.objects.create(
                     number=number,
                     resident=resident,
                     phone=phone,
@@ -419,8 +421,12 @@ def _insert_reservation(
                     community=community,
                     address=address,
                     by_committee=by_committee,
-                    created_at=now,
+                    created_at=Greatest(
+                        Value(now), Coalesce(RawSQL(_LATEST_CLOSED_CUTOFF, []), Value(now))
+                    ),
                 )
+                reservation.refresh_from_db(fields=["created_at"])
+                return reservation
         except IntegrityError as error:
             if "one_live_reservation_per_resident" in str(error):
                 live = live_reservation(resident)
@@ -473,6 +479,15 @@ def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reserva
     )
 
 
+# A reservation is never stamped before the cut-off of a pool already closed: one that raced
+# the closing (its clock read before, its insert after) joins the next pool instead of being
+# lost between the two. See lottery.services.draw_close_pool.
+_LATEST_CLOSED_CUTOFF = (
+    "SELECT max(pool_cutoff) FROM lottery_draw "
+    "WHERE status IN ('pool_closed', 'drawn', 'signed_off')"
+)
+
+
 # Every rule of `reservation_create` in one statement, for the city's peak: verified, with an
 # address, campaign started, window open, cooldown over; the partial unique constraint (ON
 # CONFLICT) keeps one live reservation per person. When it inserts nothing, the step-by-step
@@ -484,7 +499,8 @@ _RESERVE_IN_ONE_STATEMENT = f"""
         (number, resident_id, state, phone, district_id, town_id, community_id, address,
          by_committee, created_at)
     SELECT $2, r.id, 'waiting', u.phone, r.district_id, r.town_id, r.community_id,
-           '福州市' || d.name || t.name || r.street_address, false, $3
+           '福州市' || d.name || t.name || r.street_address, false,
+           GREATEST($3, ({_LATEST_CLOSED_CUTOFF}))
     FROM {Resident._meta.db_table} r
     JOIN {User._meta.db_table} u ON u.id = r.user_id
     JOIN {District._meta.db_table} d ON d.id = r.district_id
@@ -539,11 +555,27 @@ def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reserva
     reservation = resident.reservations.filter(state=ReservationState.WAITING).first()
     if reservation is None:
         raise Refused("nothing_to_cancel", _("You have no waiting reservation to cancel."))
-    changed = Reservation.objects.filter(pk=reservation.pk, state=ReservationState.WAITING).update(
-        state=ReservationState.CANCELLED, cancelled_at=now
+    # Not while it is in a closed pool: the draw must find every number of its pool waiting.
+    in_closed_pool = RawSQL(
+        "SELECT EXISTS (SELECT 1 FROM lottery_draw WHERE status = 'pool_closed' "
+        "AND pool_cutoff > reservations_reservation.created_at)",
+        [],
+        output_field=BooleanField(),
+    )
+    changed = (
+        Reservation.objects.filter(pk=reservation.pk, state=ReservationState.WAITING)
+        .alias(in_pool=in_closed_pool)
+        .filter(in_pool=False)
+        .update(state=ReservationState.CANCELLED, cancelled_at=now)
     )
     if not changed:
-        raise Refused("nothing_to_cancel", _("This reservation can no longer be cancelled."))
+        raise Refused(
+            "cannot_cancel_now",
+            _(
+                "This reservation is in a draw whose pool has closed; it can be cancelled "
+                "after that draw."
+            ),
+        )
     reservation.refresh_from_db()
     return reservation
 

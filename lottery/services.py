@@ -1,0 +1,369 @@
+"""The life of a draw: schedule, commitment, pool close, public value, reveal, draw, sign-off.
+
+Every transition is a conditional update of the draw's status inside the transaction that does
+its work, and leaves an entry in the append-only draw log. The algorithm itself is in
+`lottery/verify.py`, the file anyone can download to check a draw.
+"""
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lottery import verify as algorithm
+from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, SupplyArrival
+from notifications.models import Kind
+from notifications.services import NewMessage, messages_enqueue
+from reservations.models import Reservation, ReservationState, User
+from reservations.selectors import campaign_get
+from reservations.services import Refused
+from reservations.validators import phone_e164
+
+CLOSED_STATES = [DrawStatus.POOL_CLOSED, DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
+# A committee's win message lists its numbers; this many keep it within two SMS segments.
+NUMBERS_PER_COMMITTEE_MESSAGE = 3
+
+
+def _log(draw: Draw, action: str, actor: User | None, **details) -> None:
+    DrawLog.objects.create(draw=draw, action=action, actor=actor, details=details)
+
+
+def _move(draw: Draw, *, from_states: list[str], to: str, **fields) -> None:
+    """Move the draw on only from an expected state; another worker's move wins, not both."""
+    changed = Draw.objects.filter(pk=draw.pk, status__in=from_states).update(status=to, **fields)
+    if not changed:
+        draw.refresh_from_db()
+        raise Refused(
+            "wrong_state",
+            _("This draw is %(status)s; that step is not possible now.")
+            % {"status": draw.get_status_display()},
+        )
+    draw.refresh_from_db()
+
+
+# --- supply ---------------------------------------------------------------------------------
+
+
+def supply_record(
+    *, arrived_on: datetime.date, masks: int, note: str = "", actor: User | None = None
+) -> SupplyArrival:
+    return SupplyArrival.objects.create(
+        arrived_on=arrived_on, masks=masks, note=note, recorded_by=actor
+    )
+
+
+def stock_packs() -> int:
+    """Packs in stock: arrivals, less packs allotted to wins, plus packs of lapsed wins."""
+    pack_size = campaign_get().pack_size
+    masks = SupplyArrival.objects.aggregate(total=Sum("masks"))["total"] or 0
+    allotted = (
+        Draw.objects.filter(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]).aggregate(
+            total=Sum("winners_count")
+        )["total"]
+        or 0
+    )
+    lapsed = Reservation.objects.filter(
+        state=ReservationState.LAPSED, won_draw__isnull=False
+    ).count()
+    return masks // pack_size - allotted + lapsed
+
+
+# --- schedule -------------------------------------------------------------------------------
+
+
+def _purchase_window(draw_at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    config = campaign_get()
+    tz = timezone.get_default_timezone()
+    day = timezone.localtime(draw_at, tz).date()
+    opens = datetime.datetime.combine(day, config.purchase_opens_at, tzinfo=tz)
+    return opens, opens + datetime.timedelta(hours=config.purchase_window_hours)
+
+
+@transaction.atomic
+def draw_add_extra(
+    *, scheduled_at: datetime.datetime, pool_cutoff: datetime.datetime, actor: User | None
+) -> Draw:
+    """An extra draw, e.g. after a large delivery (rule 5)."""
+    opens, closes = _purchase_window(scheduled_at)
+    draw = Draw.objects.create(
+        kind=Draw.Kind.EXTRA,
+        scheduled_at=scheduled_at,
+        pool_cutoff=pool_cutoff,
+        purchase_opens_at=opens,
+        purchase_closes_at=closes,
+    )
+    _log(draw, "added", actor, scheduled_at=scheduled_at.isoformat())
+    return draw
+
+
+# --- the ceremony ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commitment:
+    commitment: str
+    secret: str | None  # only when the system generated it: shown once, never stored
+
+
+def draw_commit(
+    *, draw: Draw, notary: User | None, commitment: str | None, now: datetime.datetime
+) -> Commitment:
+    """The notary commits to a secret before the pool closes. Without a commitment of their own,
+    the system makes the secret, returns it once, and keeps only its SHA-256."""
+    if now >= draw.pool_cutoff:
+        raise Refused("too_late", _("The commitment must be made before the pool closes."))
+    secret = None
+    if commitment is None:
+        secret = secrets.token_bytes(32).hex()
+        commitment = algorithm.commitment(bytes.fromhex(secret))
+    commitment = commitment.strip().lower()
+    if len(commitment) != 64 or any(c not in "0123456789abcdef" for c in commitment):
+        raise Refused("bad_commitment", _("A commitment is 64 hexadecimal digits."))
+    with transaction.atomic():
+        _move(
+            draw, from_states=[DrawStatus.SCHEDULED], to=DrawStatus.COMMITTED, commitment=commitment
+        )
+        _log(draw, "committed", notary, commitment=commitment)
+    return Commitment(commitment=commitment, secret=secret)
+
+
+def draw_close_pool(
+    *, draw: Draw, quota: int, actor: User | None, now: datetime.datetime, at_once: bool = False
+) -> Draw:
+    """Close the pool: snapshot every waiting reservation made before the cut-off, publish the
+    pool file and its digest, and fix the quota (at most the stock).
+
+    The reservations table is locked in SHARE mode for the snapshot, so reservations and
+    cancellations in flight finish first and later ones wait; a reservation made after that is
+    stamped at or after the cut-off (see reservations.services) and joins the next pool. So every
+    reservation is either in this pool or made after the cut-off, never lost between.
+    `at_once` closes an extra draw's pool now: its cut-off becomes this instant.
+    """
+    if quota < 0:
+        raise Refused("bad_quota", _("The quota cannot be negative."))
+    with transaction.atomic():
+        draw = Draw.objects.select_for_update().get(pk=draw.pk)
+        cutoff = now if at_once else draw.pool_cutoff
+        if now < cutoff:
+            raise Refused("too_early", _("The pool closes at its cut-off, not before."))
+        stock = stock_packs()
+        if quota > stock:
+            raise Refused(
+                "quota_above_stock",
+                _("The quota (%(quota)d packs) is more than the stock (%(stock)d packs).")
+                % {"quota": quota, "stock": stock},
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Reservation._meta.db_table} IN SHARE MODE")
+        if Draw.objects.filter(status=DrawStatus.POOL_CLOSED).exclude(pk=draw.pk).exists():
+            raise Refused("another_closed", _("Another draw's pool is closed and not drawn yet."))
+        _move(
+            draw,
+            from_states=[DrawStatus.COMMITTED],
+            to=DrawStatus.POOL_CLOSED,
+            pool_cutoff=cutoff,
+            quota=quota,
+            closed_at=now,
+        )
+        with connection.cursor() as cursor:
+            # The pool file is built by PostgreSQL in one statement: millions of lines never
+            # pass through Python here.
+            cursor.execute(
+                f"""
+                INSERT INTO {DrawFile._meta.db_table} (draw_id, name, content, sha256, lines)
+                SELECT %(draw)s, 'pool', f.content, encode(sha256(f.content), 'hex'), f.lines
+                FROM (
+                    SELECT convert_to(
+                               coalesce(string_agg(lpad(number::text, 8, '0') || E'\\n', ''
+                                                   ORDER BY number), ''), 'UTF8') AS content,
+                           count(*) AS lines
+                    FROM {Reservation._meta.db_table}
+                    WHERE state = 'waiting' AND created_at < %(cutoff)s
+                ) AS f
+                RETURNING sha256, lines
+                """,
+                {"draw": draw.pk, "cutoff": cutoff},
+            )
+            digest, size = cursor.fetchone()
+        Draw.objects.filter(pk=draw.pk).update(pool_digest=digest, pool_size=size)
+        draw.refresh_from_db()
+        _log(
+            draw,
+            "pool_closed",
+            actor,
+            pool_size=size,
+            pool_digest=digest,
+            quota=quota,
+            pool_cutoff=cutoff.isoformat(),
+        )
+    return draw
+
+
+def draw_fix_public_value(*, draw: Draw, value: str, actor: User | None) -> Draw:
+    """At the ceremony, first: the public value thrown or read before witnesses."""
+    value = algorithm.normalise_public_value(value)
+    with transaction.atomic():
+        changed = Draw.objects.filter(
+            pk=draw.pk, status=DrawStatus.POOL_CLOSED, public_value_fixed=False, secret=""
+        ).update(public_value=value, public_value_fixed=True)
+        if not changed:
+            raise Refused(
+                "wrong_state", _("The public value is fixed once, after the pool closes.")
+            )
+        draw.refresh_from_db()
+        _log(draw, "public_value_fixed", actor, public_value=value)
+    return draw
+
+
+def draw_reveal(*, draw: Draw, secret: str, notary: User | None) -> Draw:
+    """Then the notary reveals the secret, which must match the commitment."""
+    secret = secret.strip().lower()
+    try:
+        raw = bytes.fromhex(secret)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise Refused("bad_secret", _("The secret is 64 hexadecimal digits."))
+    draw.refresh_from_db()
+    if algorithm.commitment(raw) != draw.commitment:
+        raise Refused("wrong_secret", _("This secret does not match the notary's commitment."))
+    with transaction.atomic():
+        changed = Draw.objects.filter(
+            pk=draw.pk, status=DrawStatus.POOL_CLOSED, public_value_fixed=True, secret=""
+        ).update(secret=secret)
+        if not changed:
+            raise Refused(
+                "wrong_state",
+                _("The secret is revealed once, after the public value is fixed."),
+            )
+        draw.refresh_from_db()
+        _log(draw, "secret_revealed", notary, secret=secret)
+    return draw
+
+
+def _win_messages(draw: Draw, winners: list[Reservation]) -> list[NewMessage]:
+    """One SMS per winner; committee-registered winners: their committee, a few numbers each."""
+    opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
+    closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
+    messages: list[NewMessage] = []
+    by_committee: dict[int, list[Reservation]] = {}
+    for reservation in winners:
+        if reservation.by_committee:
+            by_committee.setdefault(reservation.community_id, []).append(reservation)
+            continue
+        messages.append(
+            NewMessage(
+                recipient=phone_e164(reservation.phone),
+                kind=Kind.WIN,
+                dedupe_key=f"win:{draw.pk}:{reservation.pk}",
+                context={"number": reservation.number_display, "opens": opens, "closes": closes},
+                language=reservation.resident.language,
+            )
+        )
+    for community_id, theirs in by_committee.items():
+        community = theirs[0].community
+        for start in range(0, len(theirs), NUMBERS_PER_COMMITTEE_MESSAGE):
+            chunk = theirs[start : start + NUMBERS_PER_COMMITTEE_MESSAGE]
+            messages.append(
+                NewMessage(
+                    recipient=community.phone,
+                    kind=Kind.COMMITTEE_WIN,
+                    dedupe_key=f"committee-win:{draw.pk}:{community_id}:{chunk[0].pk}",
+                    context={
+                        "committee": community.name,
+                        "numbers": ", ".join(r.number_display for r in chunk),
+                        "closes": closes,
+                    },
+                )
+            )
+    return messages
+
+
+def draw_run(*, draw: Draw, actor: User | None, now: datetime.datetime) -> Draw:
+    """The draw itself. Winners, their purchase window, their SMS, the winners file and the
+    state change commit together or not at all; a second start, from anywhere, finds the draw
+    drawn and changes nothing. The same inputs always give the same winners."""
+    draw.refresh_from_db()
+    if draw.status in (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF):
+        return draw
+    if draw.status != DrawStatus.POOL_CLOSED or not draw.secret or not draw.public_value_fixed:
+        raise Refused(
+            "not_ready",
+            _("The pool must be closed, the public value fixed and the secret revealed."),
+        )
+    pool_file = DrawFile.objects.get(draw=draw, name=DrawFile.Name.POOL)
+    content = bytes(pool_file.content)
+    if hashlib.sha256(content).hexdigest() != draw.pool_digest:
+        raise RuntimeError(f"draw {draw.pk}: the stored pool file does not match its digest")
+    pool = algorithm.parse_numbers(content)
+    key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
+    chosen = algorithm.winners(key, pool, draw.quota or 0)
+    winners_file = b"".join(algorithm.number_lines(chosen))
+    winners_digest = hashlib.sha256(winners_file).hexdigest()
+
+    with transaction.atomic():
+        # One start wins: the row lock serialises them, the status check stops the others.
+        locked = Draw.objects.select_for_update().get(pk=draw.pk)
+        if locked.status != DrawStatus.POOL_CLOSED:
+            return locked
+        if locked.purchase_opens_at is None:
+            opens, closes = _purchase_window(locked.scheduled_at)
+            locked.purchase_opens_at, locked.purchase_closes_at = opens, closes
+        marked = Reservation.objects.filter(
+            number__in=chosen, state=ReservationState.WAITING
+        ).update(state=ReservationState.WON, won_at=now, won_draw=locked)
+        if marked != len(chosen):
+            raise RuntimeError(
+                f"draw {draw.pk}: {len(chosen)} winners but {marked} waiting reservations"
+            )
+        winners = list(
+            Reservation.objects.filter(won_draw=locked)
+            .select_related("resident", "community")
+            .order_by("number")
+        )
+        messages_enqueue(messages=_win_messages(locked, winners))
+        DrawFile.objects.create(
+            draw=locked,
+            name=DrawFile.Name.WINNERS,
+            content=winners_file,
+            sha256=winners_digest,
+            lines=len(chosen),
+        )
+        _move(
+            locked,
+            from_states=[DrawStatus.POOL_CLOSED],
+            to=DrawStatus.DRAWN,
+            winners_count=len(chosen),
+            winners_digest=winners_digest,
+            drawn_at=now,
+            purchase_opens_at=locked.purchase_opens_at,
+            purchase_closes_at=locked.purchase_closes_at,
+        )
+        _log(locked, "drawn", actor, winners_count=len(chosen), winners_digest=winners_digest)
+    return locked
+
+
+def draw_sign_off(*, draw: Draw, notary: User, now: datetime.datetime) -> Draw:
+    """The notary's recorded sign-off of the certificate: who, when, the digests signed."""
+    with transaction.atomic():
+        _move(
+            draw,
+            from_states=[DrawStatus.DRAWN],
+            to=DrawStatus.SIGNED_OFF,
+            signed_off_at=now,
+            signed_off_by=notary,
+        )
+        _log(
+            draw,
+            "signed_off",
+            notary,
+            pool_digest=draw.pool_digest,
+            winners_digest=draw.winners_digest,
+            commitment=draw.commitment,
+        )
+    return draw
