@@ -75,7 +75,7 @@ def main() -> None:
             with lock:
                 latencies.append(elapsed)
                 if response.status == args.expect_status and (
-                    expect_location is None or location == expect_location
+                    expect_location is None or (location or "").startswith(expect_location)
                 ):
                     counts["ok"] += 1
                 else:

@@ -6,7 +6,7 @@
 --   mode             "once": each pair at most once, the thread stops when its slice runs out;
 --                    "cycle": start the slice again (for the baseline, which reserves nothing)
 --   expect_status    the status of a success, e.g. 302
---   expect_location  the Location of a success, or "-" for any
+--   expect_location  how the Location of a success starts, or "-" for any
 --   threads          wrk's -t, so that every thread knows its share
 -- done() prints one line "BENCH_JSON {...}" with the counts and latency percentiles (µs).
 
@@ -85,7 +85,9 @@ function response(status, headers, body)
       return
    end
    local location = headers["Location"] or headers["location"]
-   if status == expect_status and (expect_location == nil or location == expect_location) then
+   -- A success's Location starts with expect_location (it may carry a query string).
+   if status == expect_status and (expect_location == nil
+         or (location ~= nil and location:sub(1, #expect_location) == expect_location)) then
       ok = ok + 1
    else
       bad = bad + 1

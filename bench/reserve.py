@@ -383,7 +383,7 @@ def run(seconds: float) -> bool:
     setup_seconds = time.monotonic() - started
     port = free_port()
     server = start_gunicorn(port)  # inherits RESERVE_BURST_PER_SECOND from os.environ
-    reserve_args = {"mode": "once", "expect_status": 302, "expect_location": "/me/"}
+    reserve_args = {"mode": "once", "expect_status": 302, "expect_location": "/me/?reserved="}
     baseline_args = {"mode": "cycle", "expect_status": 200, "expect_location": "-"}
     try:
         # Warm up both paths: connections, caches, the workers' first requests.

@@ -393,7 +393,6 @@ class ReservationAdmin(SafeActionsMixin, admin.ModelAdmin):
     list_filter = ["state", "district", "by_committee"]
     search_fields = ["=number"]
     list_select_related = ["district", "town"]
-    date_hierarchy = "created_at"
     show_full_result_count = False
 
     @admin.display(description=_("reservation number"), ordering="number")

@@ -431,12 +431,16 @@ class Reservation(models.Model):
         _("state"), max_length=10, choices=ReservationState, default=ReservationState.WAITING
     )
     phone = models.CharField(_("phone"), max_length=30)  # a committee landline stands in
-    district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name=_("district"))
-    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"))
+    # Every index costs each reservation at the peak: district and town are read from the row,
+    # not searched by. (Altering the resident's index would drop the partial unique one too.)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, verbose_name=_("district"), db_index=False
+    )
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, verbose_name=_("town"), db_index=False)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, verbose_name=_("community"))
     address = models.CharField(_("delivery address"), max_length=250)
     by_committee = models.BooleanField(_("reserved by the committee"), default=False)
-    created_at = models.DateTimeField(_("reserved at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("reserved at"), default=timezone.now)
     won_at = models.DateTimeField(_("won at"), null=True, blank=True)
     won_draw = models.ForeignKey(
         "lottery.Draw",

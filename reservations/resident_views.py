@@ -269,10 +269,9 @@ def reserve(request):
         return redirect(reverse("me") + "#reserve")
     except Resident.DoesNotExist:
         return redirect("me")
-    messages.success(
-        request, _("Reserved. Your reservation number is %(number)s.") % {"number": f"{number:08d}"}
-    )
-    return redirect("me")
+    # "My reservation" shows the new number large at the top: no flash message to sign and
+    # store in a cookie on the city's busiest request.
+    return redirect(reverse("me") + f"?reserved={number:08d}")
 
 
 @resident_required
