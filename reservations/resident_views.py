@@ -1,6 +1,5 @@
 """The resident's pages: sign-in by SMS code, verification, address, reserve, cancel."""
 
-import time
 from functools import wraps
 
 from django.conf import settings
@@ -51,8 +50,7 @@ def burst_limited(scope: str, setting: str):
         def wrapper(request, *args, **kwargs):
             per_second = getattr(settings, setting)
             if request.method == "POST" and per_second > 0:
-                key = f"burst:{scope}:{int(time.time())}"
-                if limits.hit(key, limit=per_second, window=2):
+                if not limits.burst_counter.allow(scope, per_second):
                     response = render(request, "residents/too_busy.html", status=429)
                     response["Retry-After"] = "5"
                     return response

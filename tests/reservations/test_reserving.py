@@ -422,3 +422,16 @@ def test_fifty_simultaneous_posts_by_one_person_through_the_fast_path_give_one()
     assert outcomes.count("reserved") == 1
     assert outcomes.count("live_reservation") == 49
     assert Reservation.objects.filter(resident=resident).count() == 1
+
+
+def test_the_burst_counter_never_admits_more_than_the_limit_across_processes(db):
+    from reservations.limits import BurstCounter
+
+    processes = [BurstCounter() for _ in range(3)]  # each web process has its own
+    with time_machine.travel(at(2020, 2, 18, 11, 30), tick=False):
+        admitted = sum(
+            counter.allow("test-scope", 250) for _ in range(200) for counter in processes
+        )
+    assert admitted == 250
+    with time_machine.travel(at(2020, 2, 18, 11, 30, 1), tick=False):
+        assert processes[0].allow("test-scope", 250)  # a new second, a new allowance
