@@ -15,47 +15,10 @@ from lottery.models import Draw, DrawFile, DrawLog, DrawStatus
 from notifications.models import Kind, OutboxMessage
 from reservations.models import Reservation, ReservationState
 from reservations.services import Refused, reservation_cancel
-from tests.reservations.conftest import at, make_resident
+from tests.lottery.helpers import COMMITMENT, SECRET, ceremony, seed_pool
+from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
-
-SECRET = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-COMMITMENT = "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
-
-
-def seed_pool(numbers: list[int], *, made: datetime.datetime) -> list[Reservation]:
-    reservations = []
-    for i, number in enumerate(numbers, start=Reservation.objects.count()):
-        resident = make_resident(phone=f"1380000{i:04d}", town="苍霞街道", serial=100 + i)
-        reservations.append(
-            Reservation.objects.create(
-                number=number,
-                resident=resident,
-                phone=resident.user.phone,
-                district=resident.district,
-                town=resident.town,
-                community=resident.community,
-                address="福州市台江区苍霞街道五四路1号",
-                created_at=made,
-            )
-        )
-    return reservations
-
-
-@pytest.fixture
-def draw(campaign):
-    services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
-    return services.draw_add_extra(
-        scheduled_at=at(2020, 2, 19, 10, 0), pool_cutoff=at(2020, 2, 18, 21, 0), actor=None
-    )
-
-
-def ceremony(draw: Draw, *, quota: int, public_value: str = "3 5 2 6 1 4") -> Draw:
-    services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18, 9))
-    draw = services.draw_close_pool(draw=draw, quota=quota, actor=None, now=at(2020, 2, 18, 21))
-    draw = services.draw_fix_public_value(draw=draw, value=public_value, actor=None)
-    draw = services.draw_reveal(draw=draw, secret=SECRET, notary=None)
-    return services.draw_run(draw=draw, actor=None, now=at(2020, 2, 19, 10))
 
 
 def certificate(draw: Draw) -> dict:

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from lottery import views
+
+urlpatterns = [
+    path("draws/", views.draws, name="draws"),
+    path("draws/verify.py", views.verifier, name="verifier"),
+    path("draws/<int:draw_id>/", views.draw_detail, name="draw"),
+    path("draws/<int:draw_id>/certificate.json", views.certificate, name="certificate"),
+    path("draws/<int:draw_id>/pool.txt", views.pool_file, name="pool_file"),
+    path("draws/<int:draw_id>/winners.txt", views.winners_file, name="winners_file"),
+    path("results/", views.results, name="results"),
+]

@@ -1,0 +1,104 @@
+"""Public, no sign-in: the draw calendar, certificates, the pool and winners files, the
+verifier, and "did number X win?"."""
+
+import re
+from pathlib import Path
+
+from django.http import (
+    FileResponse,
+    Http404,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from lottery import selectors
+from lottery.models import Draw, DrawFile
+from reservations.models import Reservation, ReservationState
+
+VERIFIER = Path(__file__).with_name("verify.py")
+
+
+@require_GET
+def draws(request):
+    coming, past = selectors.draws_for_calendar()
+    return render(request, "lottery/draws.html", {"coming": coming, "past": past})
+
+
+@require_GET
+def draw_detail(request, draw_id: int):
+    draw = get_object_or_404(Draw, pk=draw_id)
+    context = {"draw": draw, "certificate": selectors.certificate_of(draw)}
+    return render(request, "lottery/draw.html", context)
+
+
+@require_GET
+def certificate(request, draw_id: int):
+    draw = get_object_or_404(Draw, pk=draw_id)
+    response = JsonResponse(
+        selectors.certificate_of(draw), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Access-Control-Allow-Origin"] = "*"  # anyone may check a draw from anywhere
+    return response
+
+
+def _file(draw_id: int, name: str):
+    draw_file = selectors.published_file(draw_id, name)
+    if draw_file is None:
+        raise Http404
+    response = StreamingHttpResponse(
+        selectors.file_chunks(draw_file), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{name}.txt"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def pool_file(request, draw_id: int):
+    return _file(draw_id, DrawFile.Name.POOL)
+
+
+@require_GET
+def winners_file(request, draw_id: int):
+    return _file(draw_id, DrawFile.Name.WINNERS)
+
+
+@require_GET
+def verifier(request):
+    return FileResponse(
+        VERIFIER.open("rb"),
+        content_type="text/x-python; charset=utf-8",
+        as_attachment=False,
+        filename="verify.py",
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_GET
+def results(request):
+    """Did number X win? Status and draw only: nothing about the person."""
+    raw = request.GET.get("number")
+    if raw is None and not _wants_json(request):
+        return render(request, "lottery/results.html", {})
+    number = (raw or "").strip()
+    if not re.fullmatch(r"[0-9]{8}", number):
+        if _wants_json(request):
+            return JsonResponse({"error": "invalid", "number": raw}, status=400)
+        return render(request, "lottery/results.html", {"invalid": True, "asked": raw}, status=400)
+    reservation = (
+        Reservation.objects.filter(number=int(number)).only("state", "won_draw_id").first()
+    )
+    if reservation is not None and reservation.won_draw_id:
+        answer = {"number": number, "status": "won", "draw": reservation.won_draw_id}
+    elif reservation is not None and reservation.state == ReservationState.WAITING:
+        answer = {"number": number, "status": "waiting", "draw": None}
+    else:
+        answer = {"number": number, "status": "unknown", "draw": None}
+    if _wants_json(request):
+        return JsonResponse(answer)
+    return render(request, "lottery/results.html", {"answer": answer})
