@@ -8,6 +8,7 @@ its work, and leaves an entry in the append-only draw log. The algorithm itself 
 import datetime
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -284,7 +285,13 @@ def _win_messages(draw: Draw, winners: list[Reservation]) -> list[NewMessage]:
     return messages
 
 
-def draw_run(*, draw: Draw, actor: User | None, now: datetime.datetime) -> Draw:
+def draw_run(
+    *,
+    draw: Draw,
+    actor: User | None,
+    now: datetime.datetime,
+    progress: Callable[[str, int], None] | None = None,
+) -> Draw:
     """The draw itself. Winners, their purchase window, their SMS, the winners file and the
     state change commit together or not at all; a second start, from anywhere, finds the draw
     drawn and changes nothing. The same inputs always give the same winners."""
@@ -296,12 +303,15 @@ def draw_run(*, draw: Draw, actor: User | None, now: datetime.datetime) -> Draw:
             "not_ready",
             _("The pool must be closed, the public value fixed and the secret revealed."),
         )
+    report = progress or (lambda step, percent: None)
+    report("reading the pool", 5)
     pool_file = DrawFile.objects.get(draw=draw, name=DrawFile.Name.POOL)
     content = bytes(pool_file.content)
     if hashlib.sha256(content).hexdigest() != draw.pool_digest:
         raise RuntimeError(f"draw {draw.pk}: the stored pool file does not match its digest")
     pool = algorithm.parse_numbers(content)
     key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
+    report("ranking the pool", 15)
     chosen = algorithm.winners(key, pool, draw.quota or 0)
     winners_file = b"".join(algorithm.number_lines(chosen))
     winners_digest = hashlib.sha256(winners_file).hexdigest()
@@ -314,6 +324,7 @@ def draw_run(*, draw: Draw, actor: User | None, now: datetime.datetime) -> Draw:
         if locked.purchase_opens_at is None:
             opens, closes = _purchase_window(locked.scheduled_at)
             locked.purchase_opens_at, locked.purchase_closes_at = opens, closes
+        report("marking the winners", 60)
         marked = Reservation.objects.filter(
             number__in=chosen, state=ReservationState.WAITING
         ).update(state=ReservationState.WON, won_at=now, won_draw=locked)
@@ -326,7 +337,9 @@ def draw_run(*, draw: Draw, actor: User | None, now: datetime.datetime) -> Draw:
             .select_related("resident", "community")
             .order_by("number")
         )
+        report("queuing the messages", 75)
         messages_enqueue(messages=_win_messages(locked, winners))
+        report("publishing", 95)
         DrawFile.objects.create(
             draw=locked,
             name=DrawFile.Name.WINNERS,

@@ -1,0 +1,229 @@
+"""Officials and notaries in the admin: supply, the draw calendar, and each draw's ceremony.
+
+Officials add extra draws, close pools, fix the public value and start draws; notaries commit,
+reveal and sign off. Nobody else can, whatever their other permissions.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lottery import services
+from lottery.models import Draw, DrawLog, DrawStatus, SupplyArrival
+from lottery.tasks import progress_get, run_draw_task
+from reservations import roles
+from reservations.admin import in_group
+from reservations.services import Refused
+
+
+def is_official(user) -> bool:
+    return user.is_active and in_group(user, roles.OFFICIAL)
+
+
+def is_notary(user) -> bool:
+    return user.is_active and in_group(user, roles.NOTARY)
+
+
+@admin.register(SupplyArrival)
+class SupplyArrivalAdmin(admin.ModelAdmin):
+    list_display = ["arrived_on", "masks", "note", "recorded_by", "created_at"]
+    fields = ["arrived_on", "masks", "note"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            raise PermissionDenied  # arrivals are a record: corrected by a new arrival
+        created = services.supply_record(
+            arrived_on=obj.arrived_on, masks=obj.masks, note=obj.note, actor=request.user
+        )
+        obj.pk = created.pk
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            "title": _("Supply arrivals (stock: %(packs)d packs)")
+            % {"packs": services.stock_packs()}
+        }
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+
+class DrawLogInline(admin.TabularInline):
+    model = DrawLog
+    fields = ["at", "actor", "action", "details"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExtraDrawForm(forms.Form):
+    scheduled_at = forms.DateTimeField(
+        label=_("Draw time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    pool_cutoff = forms.DateTimeField(
+        label=_("Pool cut-off"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scheduled_at") and cleaned.get("pool_cutoff"):
+            if cleaned["pool_cutoff"] >= cleaned["scheduled_at"]:
+                raise forms.ValidationError(_("The pool must close before the draw."))
+        return cleaned
+
+
+@admin.register(Draw)
+class DrawAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "scheduled_at",
+        "pool_cutoff",
+        "status",
+        "quota",
+        "pool_size",
+        "winners_count",
+    ]
+    list_filter = ["status", "kind"]
+    inlines = [DrawLogInline]
+    readonly_fields = [field.name for field in Draw._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # extra draws come from the ceremony page's own form
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:draw_id>/ceremony/", view(self.ceremony_view), name="lottery_ceremony"),
+            path("extra/", view(self.extra_view), name="lottery_extra_draw"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if object_id.isdigit() and (is_official(request.user) or is_notary(request.user)):
+            return HttpResponseRedirect(reverse("admin:lottery_ceremony", args=[object_id]))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def extra_view(self, request):
+        if not is_official(request.user):
+            raise PermissionDenied
+        form = ExtraDrawForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            draw = services.draw_add_extra(
+                scheduled_at=form.cleaned_data["scheduled_at"],
+                pool_cutoff=form.cleaned_data["pool_cutoff"],
+                actor=request.user,
+            )
+            return HttpResponseRedirect(reverse("admin:lottery_ceremony", args=[draw.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add an extra draw"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/lottery/extra_draw.html", context)
+
+    def ceremony_view(self, request, draw_id: int):
+        official, notary = is_official(request.user), is_notary(request.user)
+        if not (official or notary):
+            raise PermissionDenied
+        draw = get_object_or_404(Draw, pk=draw_id)
+        secret_once = None
+        if request.method == "POST":
+            step = request.POST.get("step", "")
+            try:
+                secret_once = self._step(request, draw, step, official=official, notary=notary)
+            except Refused as refusal:
+                messages.error(request, refusal.message)
+            if secret_once is None:
+                return HttpResponseRedirect(request.path)
+            draw.refresh_from_db()
+        progress = progress_get(draw.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Draw #%(id)s: ceremony") % {"id": draw.pk},
+            "opts": self.model._meta,
+            "draw": draw,
+            "official": official,
+            "notary": notary,
+            "stock": services.stock_packs(),
+            "now": timezone.now(),
+            "progress": progress,
+            "running": draw.status == DrawStatus.POOL_CLOSED
+            and progress.get("step") not in (None, "done", "failed"),
+            "secret_once": secret_once,
+            "log": draw.log.select_related("actor"),
+        }
+        return TemplateResponse(request, "admin/lottery/ceremony.html", context)
+
+    def _step(self, request, draw: Draw, step: str, *, official: bool, notary: bool):
+        """One ceremony step; returns a generated secret to show once, else None."""
+        now = timezone.now()
+        user = request.user
+        if step == "commit" and notary:
+            commitment = request.POST.get("commitment", "").strip() or None
+            made = services.draw_commit(draw=draw, notary=user, commitment=commitment, now=now)
+            messages.success(request, _("Commitment recorded."))
+            return made.secret
+        if step == "close" and official:
+            try:
+                quota = int(request.POST.get("quota", ""))
+            except ValueError:
+                raise Refused("bad_quota", _("The quota is a whole number of packs.")) from None
+            services.draw_close_pool(draw=draw, quota=quota, actor=user, now=now)
+            messages.success(request, _("The pool is closed and published."))
+        elif step == "public_value" and official:
+            services.draw_fix_public_value(
+                draw=draw, value=request.POST.get("public_value", ""), actor=user
+            )
+            messages.success(request, _("The public value is fixed."))
+        elif step == "reveal" and notary:
+            services.draw_reveal(draw=draw, secret=request.POST.get("secret", ""), notary=user)
+            messages.success(request, _("The secret is revealed and matches the commitment."))
+        elif step == "start" and official:
+            if not draw.secret:
+                raise Refused("not_ready", _("The secret has not been revealed yet."))
+            draw_pk, user_pk = draw.pk, user.pk
+            transaction.on_commit(lambda: run_draw_task.delay(draw_pk, user_pk))
+            messages.success(request, _("The draw has started."))
+        elif step == "sign_off" and notary:
+            services.draw_sign_off(draw=draw, notary=user, now=now)
+            messages.success(request, _("The certificate is signed off."))
+        else:
+            raise PermissionDenied
+        return None
+
+
+@admin.register(DrawLog)
+class DrawLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "draw", "action", "actor"]
+    list_filter = ["action"]
+    readonly_fields = ["draw", "at", "actor", "action", "details"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,44 @@
+import redis
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from lottery import services
+from lottery.models import Draw
+from reservations.models import User
+
+
+def progress_key(draw_id: int) -> str:
+    return f"draw:{draw_id}:progress"
+
+
+def progress_get(draw_id: int) -> dict:
+    """What the ceremony page shows while the task runs: the draw commits at once at the end,
+    so its progress cannot be read from the database."""
+    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    try:
+        return client.hgetall(progress_key(draw_id)) or {}
+    finally:
+        client.close()
+
+
+@shared_task(ignore_result=True)
+def run_draw_task(draw_id: int, actor_id: int | None) -> None:
+    """Run a draw. Safe twice or from two workers at once: the service draws once."""
+    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    key = progress_key(draw_id)
+
+    def report(step: str, percent: int) -> None:
+        client.hset(key, mapping={"step": step, "percent": percent})
+        client.expire(key, 24 * 3600)
+
+    try:
+        draw = Draw.objects.get(pk=draw_id)
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        services.draw_run(draw=draw, actor=actor, now=timezone.now(), progress=report)
+        report("done", 100)
+    except Exception as error:
+        client.hset(key, mapping={"step": "failed", "error": type(error).__name__})
+        raise
+    finally:
+        client.close()

@@ -1,0 +1,139 @@
+"""The ceremony page: officials trigger, notaries commit, reveal and sign off, nobody else can."""
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from config.celery_app import app as celery_app
+from lottery.models import DrawStatus
+from tests.lottery.helpers import SECRET, seed_pool
+from tests.reservations.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+BEFORE_CUTOFF = at(2020, 2, 18, 9, 0)
+AFTER_CUTOFF = at(2020, 2, 18, 21, 0, 5)
+
+
+@pytest.fixture
+def eager_celery():
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def ceremony_url(draw) -> str:
+    return reverse("admin:lottery_ceremony", args=[draw.pk])
+
+
+def step(client, draw, name: str, **data):
+    return client.post(ceremony_url(draw), {"step": name, **data}, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_the_whole_ceremony_through_the_admin(
+    client, draw, official, notary, eager_celery, django_capture_on_commit_callbacks
+):
+    seed_pool(
+        [10000001, 23456789, 31415926, 50000000, 77777777, 99999999], made=at(2020, 2, 18, 11)
+    )
+    client.force_login(notary)
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        page = step(client, draw, "commit")
+    assert page.status_code == 200
+    shown = page.context["secret_once"]
+    assert len(shown) == 64
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.COMMITTED and draw.secret == ""
+
+    client.force_login(official)
+    with time_machine.travel(AFTER_CUTOFF, tick=False):
+        step(client, draw, "close", quota="2")
+        step(client, draw, "public_value", public_value=" 3 5 2 6 1 4 ")
+    client.force_login(notary)
+    step(client, draw, "reveal", secret=shown)
+    client.force_login(official)
+    with django_capture_on_commit_callbacks(execute=True):
+        step(client, draw, "start")
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.DRAWN and draw.winners_count == 2
+    client.force_login(notary)
+    step(client, draw, "sign_off")
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.SIGNED_OFF and draw.signed_off_by == notary
+    page = client.get(ceremony_url(draw), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "signed_off" in page and "drawn" in page
+
+
+def test_an_official_cannot_do_the_notarys_steps(client, draw, official):
+    client.force_login(official)
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        assert step(client, draw, "commit").status_code == 403
+    assert step(client, draw, "reveal", secret=SECRET).status_code == 403
+    assert step(client, draw, "sign_off").status_code == 403
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.SCHEDULED
+
+
+def test_a_notary_cannot_do_the_officials_steps(client, draw, notary):
+    client.force_login(notary)
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        step(client, draw, "commit")
+    with time_machine.travel(AFTER_CUTOFF, tick=False):
+        assert step(client, draw, "close", quota="0").status_code == 403
+        assert step(client, draw, "start").status_code == 403
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.COMMITTED
+
+
+@pytest.mark.parametrize("who", ["committee_staff", "pickup_staff"])
+def test_other_staff_cannot_open_the_ceremony(client, draw, request, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(ceremony_url(draw)).status_code == 403
+
+
+def test_anonymous_people_are_sent_to_sign_in(client, draw):
+    response = client.get(ceremony_url(draw))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_refused_step_says_why_and_changes_nothing(client, draw, official, notary):
+    client.force_login(notary)
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        step(client, draw, "commit")
+    client.force_login(official)
+    with time_machine.travel(AFTER_CUTOFF, tick=False):
+        response = client.post(
+            ceremony_url(draw),
+            {"step": "close", "quota": "100000"},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert "more than the stock" in response.content.decode()
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.COMMITTED
+
+
+def test_officials_add_an_extra_draw(client, official, campaign):
+    client.force_login(official)
+    response = client.post(
+        reverse("admin:lottery_extra_draw"),
+        {"scheduled_at": "2020-02-20T10:00", "pool_cutoff": "2020-02-19T21:00"},
+    )
+    assert response.status_code == 302
+    client.force_login(official)
+    bad = client.post(
+        reverse("admin:lottery_extra_draw"),
+        {"scheduled_at": "2020-02-20T10:00", "pool_cutoff": "2020-02-20T21:00"},
+    )
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+
+
+def test_supply_is_recorded_by_officials_with_the_stock_shown(client, official, campaign):
+    client.force_login(official)
+    response = client.post(
+        reverse("admin:lottery_supplyarrival_add"),
+        {"arrived_on": "2020-02-18", "masks": "2500", "note": "省里调拨"},
+    )
+    assert response.status_code == 302
+    listing = client.get(reverse("admin:lottery_supplyarrival_changelist"))
+    assert "250" in listing.content.decode()
