@@ -163,6 +163,7 @@ def draw_close_pool(
             cursor.execute(f"LOCK TABLE {Reservation._meta.db_table} IN SHARE MODE")
         if Draw.objects.filter(status=DrawStatus.POOL_CLOSED).exclude(pk=draw.pk).exists():
             raise Refused("another_closed", _("Another draw's pool is closed and not drawn yet."))
+        extra = {"scheduled_at": now + datetime.timedelta(seconds=1)} if at_once else {}
         _move(
             draw,
             from_states=[DrawStatus.COMMITTED],
@@ -170,6 +171,7 @@ def draw_close_pool(
             pool_cutoff=cutoff,
             quota=quota,
             closed_at=now,
+            **extra,
         )
         with connection.cursor() as cursor:
             # The pool file is built by PostgreSQL in one statement: millions of lines never

@@ -66,9 +66,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"stock was {stock} packs: recorded an arrival of {quota - stock} packs"
                 )
+            # Provisional times: closing the pool at once sets the cut-off to that instant and
+            # the draw time just after it.
+            created = timezone.now()
             draw = services.draw_add_extra(
-                scheduled_at=start + datetime.timedelta(seconds=1),
-                pool_cutoff=start + datetime.timedelta(microseconds=500_000),
+                scheduled_at=created + datetime.timedelta(hours=1),
+                pool_cutoff=created + datetime.timedelta(minutes=30),
                 actor=None,
             )
             if purchase_opens is not None:
