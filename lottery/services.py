@@ -249,37 +249,48 @@ def draw_reveal(*, draw: Draw, secret: str, notary: User | None) -> Draw:
     return draw
 
 
-def _win_messages(draw: Draw, winners: list[Reservation]) -> list[NewMessage]:
+@dataclass(frozen=True)
+class _Winner:
+    id: int
+    number: int
+    phone: str
+    by_committee: bool
+    community_id: int
+    committee_name: str
+    committee_phone: str
+    language: str
+
+
+def _win_messages(draw: Draw, winners: list[_Winner]) -> list[NewMessage]:
     """One SMS per winner; committee-registered winners: their committee, a few numbers each."""
     opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
     closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
     messages: list[NewMessage] = []
-    by_committee: dict[int, list[Reservation]] = {}
-    for reservation in winners:
-        if reservation.by_committee:
-            by_committee.setdefault(reservation.community_id, []).append(reservation)
+    by_committee: dict[int, list[_Winner]] = {}
+    for winner in winners:
+        if winner.by_committee:
+            by_committee.setdefault(winner.community_id, []).append(winner)
             continue
         messages.append(
             NewMessage(
-                recipient=phone_e164(reservation.phone),
+                recipient=phone_e164(winner.phone),
                 kind=Kind.WIN,
-                dedupe_key=f"win:{draw.pk}:{reservation.pk}",
-                context={"number": reservation.number_display, "opens": opens, "closes": closes},
-                language=reservation.resident.language,
+                dedupe_key=f"win:{draw.pk}:{winner.id}",
+                context={"number": f"{winner.number:08d}", "opens": opens, "closes": closes},
+                language=winner.language,
             )
         )
     for community_id, theirs in by_committee.items():
-        community = theirs[0].community
         for start in range(0, len(theirs), NUMBERS_PER_COMMITTEE_MESSAGE):
             chunk = theirs[start : start + NUMBERS_PER_COMMITTEE_MESSAGE]
             messages.append(
                 NewMessage(
-                    recipient=community.phone,
+                    recipient=chunk[0].committee_phone,
                     kind=Kind.COMMITTEE_WIN,
-                    dedupe_key=f"committee-win:{draw.pk}:{community_id}:{chunk[0].pk}",
+                    dedupe_key=f"committee-win:{draw.pk}:{community_id}:{chunk[0].id}",
                     context={
-                        "committee": community.name,
-                        "numbers": ", ".join(r.number_display for r in chunk),
+                        "committee": chunk[0].committee_name,
+                        "numbers": ", ".join(f"{w.number:08d}" for w in chunk),
                         "closes": closes,
                     },
                 )
@@ -334,11 +345,21 @@ def draw_run(
             raise RuntimeError(
                 f"draw {draw.pk}: {len(chosen)} winners but {marked} waiting reservations"
             )
-        winners = list(
-            Reservation.objects.filter(won_draw=locked)
-            .select_related("resident", "community")
+        winners = [
+            _Winner(*row)
+            for row in Reservation.objects.filter(won_draw=locked)
             .order_by("number")
-        )
+            .values_list(
+                "id",
+                "number",
+                "phone",
+                "by_committee",
+                "community_id",
+                "community__name",
+                "community__phone",
+                "resident__language",
+            )
+        ]
         report("queuing the messages", 75)
         messages_enqueue(messages=_win_messages(locked, winners))
         report("publishing", 95)

@@ -11,18 +11,21 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from psycopg2.extras import execute_values
 
 from notifications.backends import ConsoleBackend, HttpBackend, Outcome
 from notifications.models import KIND_PRIORITY, Kind, OutboxMessage, State
 from notifications.ratelimit import RateLimiter
 
 MAX_SEGMENTS = 2
+TABLE = OutboxMessage._meta.db_table
 GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -42,9 +45,19 @@ def sms_segments(text: str) -> int:
     return 1 if length <= single else math.ceil(length / multi)
 
 
-def sms_render(*, kind: Kind, context: dict, language: str) -> str:
+@lru_cache(maxsize=64)
+def _sms_pattern(kind: str, language: str, names: tuple[str, ...]) -> str:
+    """The text with a marker where each value goes. SMS templates only substitute values (no
+    conditions on them), so a draw renders each template once, not once per winner."""
+    markers = {name: f"\x00{name}\x00" for name in names}
     with translation.override(language):
-        text = render_to_string(f"sms/{kind}.txt", context).strip()
+        return render_to_string(f"sms/{kind}.txt", markers).strip()
+
+
+def sms_render(*, kind: Kind, context: dict, language: str) -> str:
+    text = _sms_pattern(str(kind), language, tuple(sorted(context)))
+    for name, value in context.items():
+        text = text.replace(f"\x00{name}\x00", str(value))
     if sms_segments(text) > MAX_SEGMENTS:
         raise ValueError(f"{kind} text takes more than {MAX_SEGMENTS} SMS segments: {text!r}")
     return text
@@ -65,25 +78,38 @@ def messages_enqueue(*, messages: Iterable[NewMessage], batch_size: int = 5000) 
     A rolled-back event therefore sends nothing, and a committed one cannot be forgotten.
     Workers are woken once the transaction commits.
     """
+    now = timezone.now()
     rows = (
-        OutboxMessage(
-            recipient=message.recipient,
-            kind=message.kind,
-            language=message.language,
-            priority=KIND_PRIORITY[message.kind],
-            dedupe_key=message.dedupe_key,
-            text=sms_render(kind=message.kind, context=message.context, language=message.language),
+        (
+            message.recipient,
+            sms_render(kind=message.kind, context=message.context, language=message.language),
+            str(message.kind),
+            message.language,
+            int(KIND_PRIORITY[message.kind]),
+            message.dedupe_key,
+            now,
         )
         for message in messages
     )
-    batch: list[OutboxMessage] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= batch_size:
-            OutboxMessage.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    if batch:
-        OutboxMessage.objects.bulk_create(batch, ignore_conflicts=True)
+    # Plain multi-row INSERTs: a draw queues 100,000 messages, and model instances for each
+    # would cost more than the insert itself.
+    insert = (
+        f"INSERT INTO {TABLE} (recipient, text, kind, language, priority, dedupe_key, "
+        "state, attempts, next_attempt_at, leased_by, last_error, created_at, updated_at) "
+        "VALUES %s ON CONFLICT (dedupe_key) DO NOTHING"
+    )
+    template = "(%s, %s, %s, %s, %s, %s, 'queued', 0, %s, '', '', %s, %s)"
+    with connection.cursor() as cursor:
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append((*row, now, now))
+            if len(batch) >= batch_size:
+                execute_values(
+                    cursor.cursor, insert, batch, template=template, page_size=batch_size
+                )
+                batch = []
+        if batch:
+            execute_values(cursor.cursor, insert, batch, template=template, page_size=batch_size)
     if settings.SMS_DRAIN_ON_COMMIT:
         transaction.on_commit(_wake_workers)
 
@@ -111,8 +137,6 @@ def _wake_workers() -> None:
 
 
 # --- claiming and marking -------------------------------------------------------------------
-
-TABLE = OutboxMessage._meta.db_table
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,12 @@ def test_the_outbox_cannot_be_edited_by_hand(client, official):
     client.post(url, {"text": "changed", "state": "sent"})
     message.refresh_from_db()
     assert message.state == State.QUEUED and message.text != "changed"
+
+
+def test_texts_are_not_html_escaped():
+    text = sms_render(
+        kind=Kind.COMMITTEE_WIN,
+        context={"committee": "A&B <村>", "numbers": "12345678", "closes": "02-20 14:00"},
+        language="en",
+    )
+    assert "A&B <村>" in text and "&amp;" not in text
