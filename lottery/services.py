@@ -338,9 +338,18 @@ def draw_run(
             opens, closes = _purchase_window(locked.scheduled_at)
             locked.purchase_opens_at, locked.purchase_closes_at = opens, closes
         report("marking the winners", 60)
-        marked = Reservation.objects.filter(
-            number__in=chosen, state=ReservationState.WAITING
-        ).update(state=ReservationState.WON, won_at=now, won_draw=locked)
+        with connection.cursor() as cursor:
+            # One array parameter instead of 100,000 separate ones.
+            cursor.execute(
+                f"""
+                UPDATE {Reservation._meta.db_table} AS r
+                SET state = 'won', won_at = %s, won_draw_id = %s
+                FROM unnest(%s::integer[]) AS w(number)
+                WHERE r.number = w.number AND r.state = 'waiting'
+                """,
+                [now, locked.pk, chosen],
+            )
+            marked = cursor.rowcount
         if marked != len(chosen):
             raise RuntimeError(
                 f"draw {draw.pk}: {len(chosen)} winners but {marked} waiting reservations"

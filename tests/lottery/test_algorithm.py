@@ -130,3 +130,14 @@ def test_the_verifier_runs_standalone_with_the_standard_library_only(tmp_path):
     bad = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "winners differ" in bad.stdout
+
+
+def test_the_fast_ranker_gives_the_same_bytes_as_hmac():
+    import random
+
+    key = algorithm.draw_key(S, POOL_DIGEST, B)
+    rank_of = algorithm.ranker(key)
+    for number in [*POOL, *random.Random(7).sample(range(10_000_000, 100_000_000), 500)]:
+        assert rank_of(number) == algorithm.rank(key, number)
+    long_key = bytes(range(100))  # longer than a block: hashed first, as RFC 2104 says
+    assert algorithm.ranker(long_key)(12345678) == algorithm.rank(long_key, 12345678)
