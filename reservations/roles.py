@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reservations.resident": ("view",),
         "reservations.reservation": ("view",),
         "lottery.supplyarrival": ("view", "add"),
+        "orders.partner": ("view", "change"),
         "lottery.draw": ("view",),
         "lottery.drawlog": ("view",),
         # Read the outbox, and retry failed messages.

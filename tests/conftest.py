@@ -71,3 +71,11 @@ def committee_staff(role_groups, fuzhou) -> User:
 def pickup_staff(role_groups, fuzhou) -> User:
     point = PickupPoint.objects.get(district__code="cangshan")
     return _staff("pickup", roles.PICKUP_STAFF, pickup_point=point)
+
+
+@pytest.fixture
+def partner(db):
+    """The partner retailer: its record and its API token (shown once, as in real life)."""
+    from orders.services import partner_create
+
+    return partner_create(name="朴朴超市")

@@ -1,0 +1,59 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+
+from orders.models import Partner
+from orders.services import partner_authenticate, partner_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_partner_is_found_by_its_token_which_is_stored_only_hashed(partner):
+    record, token = partner
+    assert partner_authenticate(token=token) == record
+    assert record.token_hash != token
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM orders_partner AS p WHERE p::text LIKE %s", [f"%{token}%"]
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+def test_a_wrong_or_revoked_token_finds_nobody(partner):
+    record, token = partner
+    assert partner_authenticate(token="not-a-token") is None
+    assert partner_authenticate(token="") is None
+    partner_revoke(partner=record)
+    assert partner_authenticate(token=token) is None
+
+
+def test_create_partner_prints_the_token_alone_on_the_last_line(db):
+    out = StringIO()
+    call_command("create_partner", "朴朴超市", stdout=out)
+    token = out.getvalue().strip().splitlines()[-1]
+    assert partner_authenticate(token=token) == Partner.objects.get(name="朴朴超市")
+
+
+def test_create_partner_refuses_a_name_that_exists(partner):
+    with pytest.raises(CommandError):
+        call_command("create_partner", "朴朴超市", stdout=StringIO())
+    assert Partner.objects.count() == 1
+
+
+def test_officials_revoke_tokens_in_the_admin(client, official, partner):
+    record, token = partner
+    client.force_login(official)
+    response = client.post(
+        reverse("admin:orders_partner_changelist"),
+        {"action": "revoke", "_selected_action": [record.pk]},
+    )
+    assert response.status_code == 302
+    assert partner_authenticate(token=token) is None
+
+
+def test_committee_staff_cannot_see_partners(client, committee_staff):
+    client.force_login(committee_staff)
+    assert client.get(reverse("admin:orders_partner_changelist")).status_code == 403
