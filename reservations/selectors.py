@@ -138,8 +138,23 @@ def live_reservation(resident) -> "Reservation | None":  # noqa: F821
 def draws_entered(
     *, config: CampaignConfig, reservation, now: datetime.datetime
 ) -> list[datetime.datetime]:
-    """The scheduled draws a waiting reservation has been in: derived from the cut-offs (a
-    reservation is in every draw whose pool closed after it was made), not stored per draw."""
+    """The draws a reservation has been in, derived from their cut-offs (a reservation is in
+    every pool that closed after it was made while it was waiting), not stored per draw.
+
+    The draws the lottery has recorded, once there are any; before that, the plain schedule.
+    """
+    from lottery.models import Draw
+
+    if Draw.objects.exists():
+        end = reservation.cancelled_at or now
+        closed = Draw.objects.filter(
+            status__in=["pool_closed", "drawn", "signed_off"],
+            pool_cutoff__gt=reservation.created_at,
+            pool_cutoff__lte=end,
+        )
+        if reservation.won_draw_id:
+            closed = closed.filter(pool_cutoff__lte=reservation.won_draw.pool_cutoff)
+        return list(closed.order_by("scheduled_at").values_list("scheduled_at", flat=True))
     entered: list[datetime.datetime] = []
     draw_at = draw_schedule_next(config=config, now=reservation.created_at)
     end = reservation.won_at or reservation.cancelled_at or now

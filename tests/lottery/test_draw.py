@@ -241,3 +241,18 @@ def test_run_draw_runs_a_whole_ceremony_and_prints_the_id_last(campaign):
     assert draw.status == DrawStatus.DRAWN and draw.winners_count == 2
     assert draw.pool_digest == "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
     assert file_of(draw, "winners") == b"10000001\n23456789\n"
+
+
+def test_my_reservation_lists_the_recorded_draws_it_was_in(client, draw, taijiang_resident):
+    import time_machine
+    from django.urls import reverse
+
+    from reservations.services import reservation_create
+
+    reservation = reservation_create(resident=taijiang_resident, now=at(2020, 2, 18, 11, 30))
+    ceremony(draw, quota=0)  # it was in this pool, and did not win
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 19, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Draws it has been in: 02-19" in body
+    assert reservation.number_display in body
