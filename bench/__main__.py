@@ -7,9 +7,9 @@ measured in the same run, prints both, and fails when a gate is missed.
 import os
 import sys
 
-from bench import pages, reserve, sms
+from bench import draw, pages, reserve, sms
 
-BENCHMARKS = {"pages": pages.run, "sms": sms.run, "reserve": reserve.run}
+BENCHMARKS = {"pages": pages.run, "sms": sms.run, "reserve": reserve.run, "draw": draw.run}
 
 
 def main(argv: list[str]) -> int:
