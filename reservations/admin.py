@@ -342,41 +342,35 @@ class ResidentAdmin(SafeActionsMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/reservations/register_resident.html", context)
 
-    @admin.action(description=_("Reserve on their behalf"), permissions=["change"])
-    def reserve_on_behalf(self, request, queryset) -> None:
+    def _on_behalf(self, request, queryset, service, done: str) -> None:
+        """Run a committee service for each selected resident, reporting each outcome."""
         now = timezone.now()
         for resident in queryset:
             try:
-                reservation = committee_reservation_create(
-                    staff=request.user, resident=resident, now=now
-                )
+                reservation = service(staff=request.user, resident=resident, now=now)
             except Refused as refusal:
                 self.message_user(request, f"{resident}: {refusal.message}", messages.ERROR)
             else:
-                self.message_user(
-                    request,
-                    _("%(name)s: reservation %(number)s.")
-                    % {"name": resident, "number": reservation.number_display},
-                    messages.SUCCESS,
-                )
+                text = done % {"name": resident, "number": reservation.number_display}
+                self.message_user(request, text, messages.SUCCESS)
+
+    @admin.action(description=_("Reserve on their behalf"), permissions=["change"])
+    def reserve_on_behalf(self, request, queryset) -> None:
+        self._on_behalf(
+            request,
+            queryset,
+            committee_reservation_create,
+            _("%(name)s: reservation %(number)s."),
+        )
 
     @admin.action(description=_("Cancel their waiting reservation"), permissions=["change"])
     def cancel_on_behalf(self, request, queryset) -> None:
-        now = timezone.now()
-        for resident in queryset:
-            try:
-                reservation = committee_reservation_cancel(
-                    staff=request.user, resident=resident, now=now
-                )
-            except Refused as refusal:
-                self.message_user(request, f"{resident}: {refusal.message}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    _("%(name)s: reservation %(number)s cancelled.")
-                    % {"name": resident, "number": reservation.number_display},
-                    messages.SUCCESS,
-                )
+        self._on_behalf(
+            request,
+            queryset,
+            committee_reservation_cancel,
+            _("%(name)s: reservation %(number)s cancelled."),
+        )
 
 
 @admin.register(Reservation)
