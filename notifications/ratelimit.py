@@ -1,42 +1,73 @@
-"""One send rate for all workers together, counted in Redis."""
+"""A rate shared by every process, counted in Redis: SMS sends (all workers together) and the
+site's burst protection both use it."""
 
+import threading
 import time
+from functools import lru_cache
 
 import redis
 from django.conf import settings
 
-WINDOW = 0.1  # seconds; small windows keep the rate smooth within each second
+WINDOW = 0.1  # seconds; small windows keep the send rate smooth within each second
+
+# Take `chunk` permits from a window's counter in one round trip; the window's key expires soon
+# after the window.
+_TAKE = """
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+if count == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return count
+"""
+
+
+@lru_cache(maxsize=4)
+def _take_script(url: str):
+    return redis.Redis.from_url(url).register_script(_TAKE)
 
 
 class RateLimiter:
-    """At most `per_second` sends per second across every process sharing `key`.
+    """At most `per_second` permits per second across every process sharing `key`.
 
-    Fixed 100 ms windows: a worker takes a few permits at a time from the window's counter
-    (INCRBY), spends them locally, and waits for the next window when the share is gone. Permits
-    are only good in the window they were taken in, so the rate holds however many workers run.
+    Fixed windows: a process takes a few permits at a time from the window's counter, spends
+    them locally, and when the window's share is gone waits (`acquire`) or is refused
+    (`try_acquire`). Permits are only good in the window they were taken in and are only ever
+    granted out of its share, so the rate holds however many processes run (a process may
+    leave a few unused). Thread-safe.
     """
 
-    def __init__(self, *, per_second: int, key: str = "sms:rate", client=None, chunk: int = 10):
-        self.per_window = max(1, int(per_second * WINDOW))
+    def __init__(
+        self,
+        *,
+        per_second: int,
+        key: str = "sms:rate",
+        chunk: int = 10,
+        window_seconds: float = WINDOW,
+    ) -> None:
+        self.window_seconds = window_seconds
+        self.per_window = max(1, int(per_second * window_seconds))
         self.chunk = max(1, min(chunk, self.per_window))
         self.key = key
-        self.client = client or redis.Redis.from_url(settings.REDIS_URL)
-        self.window = -1
+        self.window = -1  # the window the permits in hand belong to
         self.permits = 0
+        self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        while True:
-            window = int(time.time() / WINDOW)
+    def try_acquire(self) -> bool:
+        window = int(time.time() / self.window_seconds)
+        with self._lock:
             if window == self.window and self.permits > 0:
                 self.permits -= 1
-                return
-            name = f"{self.key}:{window}"
-            pipe = self.client.pipeline()
-            pipe.incrby(name, self.chunk)
-            pipe.expire(name, 5)
-            count, _ = pipe.execute()
-            granted = min(self.chunk, self.per_window - (count - self.chunk))
-            if granted > 0:
-                self.window, self.permits = window, granted - 1
-                return
-            time.sleep(max(0.0, (window + 1) * WINDOW - time.time()))
+                return True
+        expire = max(2, int(self.window_seconds * 2) + 1)
+        count = _take_script(settings.REDIS_URL)(
+            keys=[f"{self.key}:{window}"], args=[self.chunk, expire]
+        )
+        granted = min(self.chunk, self.per_window - (count - self.chunk))
+        if granted <= 0:
+            return False
+        with self._lock:
+            self.window, self.permits = window, granted - 1
+        return True
+
+    def acquire(self) -> None:
+        while not self.try_acquire():
+            next_window = (int(time.time() / self.window_seconds) + 1) * self.window_seconds
+            time.sleep(max(0.0, next_window - time.time()))

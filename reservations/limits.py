@@ -1,11 +1,12 @@
 """Counters in Redis for limits that must hold across every web process at once."""
 
 import threading
-import time
 from functools import lru_cache
 
 import redis
 from django.conf import settings
+
+from notifications.ratelimit import RateLimiter
 
 
 @lru_cache(maxsize=4)
@@ -59,43 +60,22 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-# The site-wide burst counter: per second, permits taken from Redis a few at a time, so that the
-# busiest requests do not each pay a round trip. Permits are only ever granted out of the
-# second's limit, so the site as a whole never admits more than the limit (a process may leave a
-# few unused).
-_INCR_BY = """
-local count = redis.call('INCRBY', KEYS[1], ARGV[1])
-if count == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], 2) end
-return count
-"""
+_burst_limiters: dict[tuple[str, int], RateLimiter] = {}
+_burst_lock = threading.Lock()
 
 
-@lru_cache(maxsize=4)
-def _incr_by_script(url: str):
-    return _client(url).register_script(_INCR_BY)
-
-
-class BurstCounter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._permits: dict[str, tuple[int, int]] = {}  # scope -> (second, permits left)
-
-    def allow(self, scope: str, per_second: int) -> bool:
-        second = int(time.time())
-        with self._lock:
-            held_second, left = self._permits.get(scope, (-1, 0))
-            if held_second == second and left > 0:
-                self._permits[scope] = (second, left - 1)
-                return True
-        chunk = max(1, min(10, per_second // 100))
-        script = _incr_by_script(settings.REDIS_URL)
-        count = script(keys=[f"burst:{scope}:{second}"], args=[chunk])
-        granted = min(chunk, per_second - (count - chunk))
-        if granted <= 0:
-            return False
-        with self._lock:
-            self._permits[scope] = (second, granted - 1)
-        return True
-
-
-burst_counter = BurstCounter()
+def burst_allowed(scope: str, per_second: int) -> bool:
+    """The site-wide burst protection: at most `per_second` POSTs of `scope` a second, all
+    processes together. Permits come from Redis ten at a time, so the busiest requests do not
+    each pay a round trip."""
+    with _burst_lock:
+        limiter = _burst_limiters.get((scope, per_second))
+        if limiter is None:
+            limiter = RateLimiter(
+                per_second=per_second,
+                key=f"burst:{scope}",
+                chunk=max(1, min(10, per_second // 100)),
+                window_seconds=1.0,
+            )
+            _burst_limiters[(scope, per_second)] = limiter
+    return limiter.try_acquire()

@@ -50,7 +50,7 @@ def burst_limited(scope: str, setting: str):
         def wrapper(request, *args, **kwargs):
             per_second = getattr(settings, setting)
             if request.method == "POST" and per_second > 0:
-                if not limits.burst_counter.allow(scope, per_second):
+                if not limits.burst_allowed(scope, per_second):
                     response = render(request, "residents/too_busy.html", status=429)
                     response["Retry-After"] = "5"
                     return response

@@ -1,13 +1,11 @@
-import threading
-
 import pytest
 import time_machine
-from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
 from reservations.models import Reservation, ReservationState, Resident
 from reservations.services import Refused, reservation_cancel, reservation_create
+from tests.helpers import at_once
 from tests.reservations.conftest import at, make_resident
 
 pytestmark = pytest.mark.django_db
@@ -141,36 +139,26 @@ def test_a_winner_may_reserve_again_from_midnight_of_that_day(won_on_19_feb):
 # --- races ----------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_fifty_simultaneous_reservations_by_one_person_give_exactly_one(django_db_blocker):
+def _city_with_a_resident(*, phone: str, serial: int) -> Resident:
+    """For transactional tests: the reference data, the 2020 campaign, one Taijiang resident."""
     from django.core.management import call_command
 
-    call_command("load_fuzhou", verbosity=0)
     from reservations.models import CampaignConfig
 
+    call_command("load_fuzhou", verbosity=0)
     CampaignConfig.objects.filter(pk=1).update(start_date="2020-02-17")
-    resident = make_resident(phone="13800000050", town="苍霞街道", serial=50)
-    barrier = threading.Barrier(50)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    return make_resident(phone=phone, town="苍霞街道", serial=serial)
 
-    def attempt() -> None:
-        try:
-            barrier.wait()
-            reserve_at(Resident.objects.get(pk=resident.pk), 2020, 2, 18, 11, 30)
-            outcome = "reserved"
-        except Refused as refusal:
-            outcome = refusal.code
-        finally:
-            connection.close()  # each thread had its own connection
-        with lock:
-            outcomes.append(outcome)
 
-    threads = [threading.Thread(target=attempt) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_reservations_by_one_person_give_exactly_one():
+    resident = _city_with_a_resident(phone="13800000050", serial=50)
+
+    def attempt() -> str:
+        reserve_at(Resident.objects.get(pk=resident.pk), 2020, 2, 18, 11, 30)
+        return "reserved"
+
+    outcomes = at_once(50, attempt)
 
     assert outcomes.count("reserved") == 1
     assert outcomes.count("live_reservation") == 49
@@ -389,35 +377,15 @@ def test_the_one_statement_path_respects_the_cooldown(won_on_19_feb):
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_simultaneous_posts_by_one_person_through_the_fast_path_give_one():
-    from django.core.management import call_command
-
-    from reservations.models import CampaignConfig
     from reservations.services import reservation_create_for_user
 
-    call_command("load_fuzhou", verbosity=0)
-    CampaignConfig.objects.filter(pk=1).update(start_date="2020-02-17")
-    resident = make_resident(phone="13800000051", town="苍霞街道", serial=51)
-    barrier = threading.Barrier(50)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    resident = _city_with_a_resident(phone="13800000051", serial=51)
 
-    def attempt() -> None:
-        try:
-            barrier.wait()
-            reservation_create_for_user(user=resident.user, now=at(2020, 2, 18, 11, 30))
-            outcome = "reserved"
-        except Refused as refusal:
-            outcome = refusal.code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+    def attempt() -> str:
+        reservation_create_for_user(user=resident.user, now=at(2020, 2, 18, 11, 30))
+        return "reserved"
 
-    threads = [threading.Thread(target=attempt) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(50, attempt)
 
     assert outcomes.count("reserved") == 1
     assert outcomes.count("live_reservation") == 49
@@ -425,13 +393,14 @@ def test_fifty_simultaneous_posts_by_one_person_through_the_fast_path_give_one()
 
 
 def test_the_burst_counter_never_admits_more_than_the_limit_across_processes(db):
-    from reservations.limits import BurstCounter
+    from notifications.ratelimit import RateLimiter
 
-    processes = [BurstCounter() for _ in range(3)]  # each web process has its own
+    def process() -> RateLimiter:  # each web process has its own, as burst_allowed makes them
+        return RateLimiter(per_second=250, key="burst:test-scope", chunk=2, window_seconds=1.0)
+
+    processes = [process() for _ in range(3)]
     with time_machine.travel(at(2020, 2, 18, 11, 30), tick=False):
-        admitted = sum(
-            counter.allow("test-scope", 250) for _ in range(200) for counter in processes
-        )
+        admitted = sum(counter.try_acquire() for _ in range(200) for counter in processes)
     assert admitted == 250
     with time_machine.travel(at(2020, 2, 18, 11, 30, 1), tick=False):
-        assert processes[0].allow("test-scope", 250)  # a new second, a new allowance
+        assert processes[0].try_acquire()  # a new second, a new allowance
