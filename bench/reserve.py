@@ -133,7 +133,7 @@ def residents_ensure(count: int) -> list:
             Resident(
                 user=user,
                 name=f"测试{i}",
-                document_type="id_card",
+                document_type="resident_id",
                 document_hash=hashlib.sha256(f"bench-resident:{i}".encode()).hexdigest(),
                 document_masked="35**************00",
                 level=Level.L2,

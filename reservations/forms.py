@@ -27,6 +27,22 @@ class SuggestionForm(forms.Form):
         return text
 
 
+class DocumentCheckMixin:
+    """Checks `document_number` against the format of the chosen `document_type`, and keeps
+    the normalised number (the one that is hashed and masked)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "document_type" in cleaned and "document_number" in cleaned:
+            try:
+                cleaned["document_number"] = validate_document(
+                    cleaned["document_type"], cleaned["document_number"]
+                )
+            except ValidationError as error:
+                self.add_error("document_number", error)
+        return cleaned
+
+
 class PhoneForm(forms.Form):
     phone = forms.CharField(
         label=_("Mobile number"),
@@ -55,7 +71,7 @@ class CodeForm(forms.Form):
         return self.cleaned_data["code"].strip()
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(DocumentCheckMixin, forms.Form):
     name = forms.CharField(label=_("Name as on the document"), max_length=100)
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     document_number = forms.CharField(
@@ -74,17 +90,6 @@ class VerifyForm(forms.Form):
         if not name:
             raise ValidationError(_("Please enter your name."))
         return name
-
-    def clean(self):
-        cleaned = super().clean()
-        if "document_type" in cleaned and "document_number" in cleaned:
-            try:
-                cleaned["document_number"] = validate_document(
-                    cleaned["document_type"], cleaned["document_number"]
-                )
-            except ValidationError as error:
-                self.add_error("document_number", error)
-        return cleaned
 
 
 class AddressForm(forms.Form):
@@ -137,19 +142,8 @@ def _pk(value) -> int | None:
         return None
 
 
-class CommitteeResidentForm(forms.Form):
+class CommitteeResidentForm(DocumentCheckMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     category = forms.ChoiceField(label=_("Special group"), choices=Category.choices)
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     document_number = forms.CharField(label=_("Document number"), max_length=40)
-
-    def clean(self):
-        cleaned = super().clean()
-        if "document_type" in cleaned and "document_number" in cleaned:
-            try:
-                cleaned["document_number"] = validate_document(
-                    cleaned["document_type"], cleaned["document_number"]
-                )
-            except ValidationError as error:
-                self.add_error("document_number", error)
-        return cleaned

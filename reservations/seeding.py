@@ -58,7 +58,7 @@ from reservations.models import (
 )
 from reservations.selectors import campaign_get, delivery_address
 from reservations.services import document_hash
-from reservations.validators import DocumentType, mask_document
+from reservations.validators import CHECK_CHARS, CHECK_WEIGHTS, DocumentType, mask_document
 
 CSV_HEADER = "phone,reservation_number,district,town,address"
 
@@ -76,8 +76,6 @@ _SIGN_UP_BEFORE_RESERVING = 30 * 60 * _MICROSECONDS  # at most this long before 
 _AREA_CODES = ("350102", "350103", "350104", "350105", "350111")
 _FIRST_BIRTH_DATE = datetime.date(1940, 1, 1)
 _BIRTH_DATES = 20_000
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
 
 _USER_COLUMNS = (
     "id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, "
@@ -106,7 +104,7 @@ class SeedResult:
 
 
 def _weighted(digits: str, first_weight: int) -> int:
-    return sum(int(d) * w for d, w in zip(digits, _WEIGHTS[first_weight:], strict=False))
+    return sum(int(d) * w for d, w in zip(digits, CHECK_WEIGHTS[first_weight:], strict=False))
 
 
 @functools.cache
@@ -129,10 +127,7 @@ def _document_for_counter(counter: int) -> str:
     day_text, day_sum = days[day]
     sequence_text, sequence_sum = sequences[sequence]
     return (
-        area_text
-        + day_text
-        + sequence_text
-        + _CHECK_CHARS[(area_sum + day_sum + sequence_sum) % 11]
+        area_text + day_text + sequence_text + CHECK_CHARS[(area_sum + day_sum + sequence_sum) % 11]
     )
 
 

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from reservations.models import CampaignConfig, District, ReservationWindow, Town
+from reservations.models import (
+    CampaignConfig,
+    District,
+    Reservation,
+    ReservationWindow,
+    Town,
+)
 
 
 def campaign_get() -> CampaignConfig:
@@ -113,8 +119,6 @@ def window_status(
 
 def cooldown_ends(*, config: CampaignConfig, resident) -> datetime.date | None:
     """Rule 7: a winner may reserve again from 00:00 of the Nth day after the draw day."""
-    from reservations.models import Reservation
-
     last_win = (
         Reservation.objects.filter(resident=resident, won_at__isnull=False)
         .order_by("-won_at")
@@ -131,7 +135,7 @@ def delivery_address(*, district: District, town: Town, street_address: str) -> 
     return f"福州市{district.name}{town.name}{street_address}"
 
 
-def live_reservation(resident) -> "Reservation | None":  # noqa: F821
+def live_reservation(resident) -> Reservation | None:
     return resident.reservations.filter(state__in=["waiting", "won"]).first()
 
 

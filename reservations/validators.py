@@ -84,16 +84,17 @@ _PROVINCE_CODES = frozenset(
 _HMT_CODES = frozenset({"71", "81", "82", "83"})
 _HMT_PERMIT_PREFIXES = ("810000", "820000", "830000")
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+# ISO 7064 MOD 11-2, as GB 11643-1999 uses it (the seeding of demo residents uses them too).
+CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
 _EIGHTEEN_RE = re.compile(r"[0-9]{17}[0-9X]")
 _EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
 
 def _check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    total = sum(int(digit) * weight for digit, weight in zip(first17, CHECK_WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
 
 
 def _is_birth_date(yyyymmdd: str, today: datetime.date | None) -> bool:

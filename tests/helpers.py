@@ -27,3 +27,38 @@ def subprocess_env(**overrides: str) -> dict:
         "DATABASE_URL": url,
         **overrides,
     }
+
+
+def at_once(count: int, attempt) -> list[str]:
+    """Run `attempt` in `count` threads released together, each on a database connection of its
+    own (closed afterwards), and return each outcome: what it returned, the code of a Refused,
+    or the name of any other exception."""
+    import threading
+
+    from django.db import connection
+
+    from reservations.services import Refused
+
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            outcome = str(attempt())
+        except Refused as refusal:
+            outcome = refusal.code
+        except Exception as error:
+            outcome = type(error).__name__
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -2,12 +2,11 @@
 
 import datetime
 import hashlib
-import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from lottery import services
 from lottery import verify as algorithm
@@ -15,6 +14,7 @@ from lottery.models import Draw, DrawFile, DrawLog, DrawStatus
 from notifications.models import Kind, OutboxMessage
 from reservations.models import Reservation, ReservationState
 from reservations.services import Refused, reservation_cancel
+from tests.helpers import at_once
 from tests.lottery.helpers import COMMITMENT, SECRET, ceremony, seed_pool
 from tests.reservations.conftest import at
 
@@ -172,26 +172,13 @@ def test_two_workers_starting_at_once_draw_once(campaign):
     draw = services.draw_close_pool(draw=draw, quota=10, actor=None, now=at(2020, 2, 18, 21))
     draw = services.draw_fix_public_value(draw=draw, value="7", actor=None)
     draw = services.draw_reveal(draw=draw, secret=SECRET, notary=None)
-    barrier = threading.Barrier(4)
-    errors = []
 
-    def start() -> None:
-        try:
-            barrier.wait()
-            services.draw_run(
-                draw=Draw.objects.get(pk=draw.pk), actor=None, now=at(2020, 2, 19, 10)
-            )
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
+    def start() -> str:
+        services.draw_run(draw=Draw.objects.get(pk=draw.pk), actor=None, now=at(2020, 2, 19, 10))
+        return "ran"
 
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = at_once(4, start)
+    assert outcomes == ["ran"] * 4
     assert Reservation.objects.filter(state="won").count() == 10
     assert OutboxMessage.objects.filter(kind=Kind.WIN).count() == 10
     assert DrawLog.objects.filter(draw_id=draw.pk, action="drawn").count() == 1

@@ -1,6 +1,5 @@
 import datetime
 import re
-import threading
 
 import pytest
 import time_machine
@@ -11,6 +10,7 @@ from django.utils import timezone
 from notifications.models import Kind, OutboxMessage
 from reservations.models import Resident, SignInCode, User
 from reservations.services import Refused, sign_in_code_check, sign_in_code_send
+from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -136,24 +136,12 @@ def test_over_the_burst_rate_sign_in_answers_429(client, db, settings):
 def test_one_code_used_twice_at_once_signs_in_once():
     sign_in_code_send(phone=PHONE, ip="1.2.3.4", language="zh-hans", now=timezone.now())
     code = latest_code()
-    barrier = threading.Barrier(10)
-    results: list[str] = []
 
-    def attempt() -> None:
-        barrier.wait()
-        try:
-            sign_in_code_check(phone=PHONE, code=code, now=timezone.now())
-            results.append("in")
-        except Refused:
-            results.append("refused")
-        finally:
-            connection.close()
+    def attempt() -> str:
+        sign_in_code_check(phone=PHONE, code=code, now=timezone.now())
+        return "in"
 
-    threads = [threading.Thread(target=attempt) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(10, attempt)
     assert results.count("in") == 1
 
 
