@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lottery import services
-from lottery.models import Draw, DrawLog, DrawStatus, SupplyArrival
+from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArrival
+from lottery.selectors import draws_for_calendar
 from lottery.tasks import progress_get, run_draw_task
 from reservations import roles
 from reservations.admin import in_group
@@ -88,6 +89,41 @@ class ExtraDrawForm(forms.Form):
         return cleaned
 
 
+def _moment_field(label, *, required: bool = True) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class PostponeForm(forms.Form):
+    scheduled_at = _moment_field(_("New draw time"))
+    pool_cutoff = _moment_field(
+        _("New pool cut-off (empty: the usual time the evening before)"), required=False
+    )
+    reason = forms.CharField(label=_("Reason, shown to residents"), max_length=200)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason, shown to residents"), max_length=200)
+
+
+@admin.register(SchedulePause)
+class SchedulePauseAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "reason", "started_by", "ended_at", "ended_by"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False  # pauses come from the schedule page, through the service
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Draw)
 class DrawAdmin(admin.ModelAdmin):
     list_display = [
@@ -115,6 +151,7 @@ class DrawAdmin(admin.ModelAdmin):
         return [
             path("<int:draw_id>/ceremony/", view(self.ceremony_view), name="lottery_ceremony"),
             path("extra/", view(self.extra_view), name="lottery_extra_draw"),
+            path("schedule/", view(self.schedule_view), name="lottery_schedule"),
             *super().get_urls(),
         ]
 
@@ -142,19 +179,81 @@ class DrawAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/lottery/extra_draw.html", context)
 
+    def schedule_view(self, request):
+        """Officials pause and resume the regular schedule (rule 5), with a reason."""
+        if not (is_official(request.user) or is_notary(request.user)):
+            raise PermissionDenied
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST":
+            if not is_official(request.user):
+                raise PermissionDenied
+            try:
+                if request.POST.get("step") == "resume":
+                    services.schedule_resume(actor=request.user, now=timezone.now())
+                    messages.success(request, _("The schedule is resumed."))
+                    return HttpResponseRedirect(request.path)
+                if form.is_valid():
+                    services.schedule_pause(
+                        reason=form.cleaned_data["reason"], actor=request.user, now=timezone.now()
+                    )
+                    messages.success(request, _("The schedule is paused."))
+                    return HttpResponseRedirect(request.path)
+            except Refused as refusal:
+                messages.error(request, refusal.message)
+                return HttpResponseRedirect(request.path)
+        coming, _past = draws_for_calendar()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Draw schedule"),
+            "opts": self.model._meta,
+            "form": form,
+            "official": is_official(request.user),
+            "pause": services.schedule_pause_in_force(),
+            "coming": coming,
+            "stock": services.stock_packs(),
+        }
+        return TemplateResponse(request, "admin/lottery/schedule.html", context)
+
     def ceremony_view(self, request, draw_id: int):
         official, notary = is_official(request.user), is_notary(request.user)
         if not (official or notary):
             raise PermissionDenied
         draw = get_object_or_404(Draw, pk=draw_id)
         secret_once = None
+        postpone_form = PostponeForm(
+            request.POST if request.POST.get("step") == "postpone" else None
+        )
+        cancel_form = ReasonForm(request.POST if request.POST.get("step") == "cancel" else None)
         if request.method == "POST":
             step = request.POST.get("step", "")
             try:
-                secret_once = self._step(request, draw, step, official=official, notary=notary)
+                if step == "postpone" and official:
+                    if postpone_form.is_valid():
+                        new = services.draw_postpone(
+                            draw=draw,
+                            actor=request.user,
+                            now=timezone.now(),
+                            **postpone_form.cleaned_data,
+                        )
+                        messages.success(request, _("The draw is postponed."))
+                        return HttpResponseRedirect(
+                            reverse("admin:lottery_ceremony", args=[new.pk])
+                        )
+                elif step == "cancel" and official:
+                    if cancel_form.is_valid():
+                        services.draw_cancel(
+                            draw=draw,
+                            reason=cancel_form.cleaned_data["reason"],
+                            actor=request.user,
+                        )
+                        messages.success(request, _("The draw is cancelled."))
+                        return HttpResponseRedirect(request.path)
+                else:
+                    secret_once = self._step(request, draw, step, official=official, notary=notary)
+                    if secret_once is None:
+                        return HttpResponseRedirect(request.path)
             except Refused as refusal:
                 messages.error(request, refusal.message)
-            if secret_once is None:
                 return HttpResponseRedirect(request.path)
             draw.refresh_from_db()
         progress = progress_get(draw.pk)
@@ -171,6 +270,11 @@ class DrawAdmin(admin.ModelAdmin):
             "running": draw.status == DrawStatus.POOL_CLOSED
             and progress.get("step") not in (None, "done", "failed"),
             "secret_once": secret_once,
+            "postpone_form": postpone_form,
+            "cancel_form": cancel_form,
+            "can_change_plan": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED),
+            "can_cancel": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
+            or (draw.status == DrawStatus.POOL_CLOSED and not draw.secret),
             "log": draw.log.select_related("actor"),
         }
         return TemplateResponse(request, "admin/lottery/ceremony.html", context)
@@ -184,12 +288,11 @@ class DrawAdmin(admin.ModelAdmin):
             made = services.draw_commit(draw=draw, notary=user, commitment=commitment, now=now)
             messages.success(request, _("Commitment recorded."))
             return made.secret
-        if step == "close" and official:
-            try:
-                quota = int(request.POST.get("quota", ""))
-            except ValueError:
-                raise Refused("bad_quota", _("The quota is a whole number of packs.")) from None
-            services.draw_close_pool(draw=draw, quota=quota, actor=user, now=now)
+        if step == "plan_quota" and official:
+            services.draw_plan_quota(draw=draw, quota=_quota(request), actor=user)
+            messages.success(request, _("The planned quota is recorded."))
+        elif step == "close" and official:
+            services.draw_close_pool(draw=draw, quota=_quota(request), actor=user, now=now)
             messages.success(request, _("The pool is closed and published."))
         elif step == "public_value" and official:
             services.draw_fix_public_value(
@@ -211,6 +314,16 @@ class DrawAdmin(admin.ModelAdmin):
         else:
             raise PermissionDenied
         return None
+
+
+def _quota(request) -> int:
+    try:
+        quota = int(request.POST.get("quota", ""))
+    except ValueError:
+        raise Refused("bad_quota", _("The quota is a whole number of packs.")) from None
+    if quota > 10**9:
+        raise Refused("bad_quota", _("The quota is a whole number of packs."))
+    return quota
 
 
 @admin.register(DrawLog)

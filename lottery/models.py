@@ -55,11 +55,24 @@ class Draw(models.Model):
     )
     algorithm = models.PositiveSmallIntegerField(_("algorithm version"), default=1)
     scheduled_at = models.DateTimeField(_("draw time"))
+    # The rule-5 time a regular draw fills; kept when it is postponed, so the schedule knows the
+    # slot is taken and never makes it twice. Extra draws have none.
+    slot = models.DateTimeField(_("schedule slot"), null=True, blank=True, editable=False)
+    postponed_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postponed_from",
+        verbose_name=_("postponed to"),
+    )
     pool_cutoff = models.DateTimeField(_("pool cut-off"))
     commitment = models.CharField(_("commitment"), max_length=64, blank=True)
     secret = models.CharField(_("revealed secret"), max_length=64, blank=True)
     public_value = models.TextField(_("public value"), blank=True)
     public_value_fixed = models.BooleanField(_("public value fixed"), default=False)
+    # Set by an official before the pool closes; the quota is fixed from it (at most the stock).
+    planned_quota = models.PositiveIntegerField(_("planned quota (packs)"), null=True, blank=True)
     quota = models.PositiveIntegerField(_("quota (packs)"), null=True, blank=True)
     pool_size = models.PositiveIntegerField(_("pool size"), null=True, blank=True)
     pool_digest = models.CharField(_("pool digest"), max_length=64, blank=True)
@@ -79,6 +92,8 @@ class Draw(models.Model):
         verbose_name=_("signed off by"),
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # Win rates by district and by reservation day with chi-square tests (selectors.fairness).
+    fairness = models.JSONField(_("fairness"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -91,6 +106,17 @@ class Draw(models.Model):
                 fields=["status"],
                 condition=Q(status="pool_closed"),
                 name="one_draw_between_pool_close_and_draw",
+            ),
+            # Beat may run twice at once: a slot holds one live draw (a postponed one hands its
+            # slot to the draw that replaces it).
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=~Q(status="postponed"),
+                name="one_draw_per_schedule_slot",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="postponed") | Q(postponed_to__isnull=False),
+                name="postponed_draw_points_to_its_replacement",
             ),
             models.CheckConstraint(
                 condition=Q(pool_cutoff__lt=models.F("scheduled_at")),
@@ -114,6 +140,50 @@ class Draw(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M}"
+
+
+class SchedulePause(models.Model):
+    """The regular schedule paused by an official (rule 5: supply short), with the reason shown
+    to residents. At most one pause is in force."""
+
+    reason = models.CharField(_("reason"), max_length=200)
+    started_at = models.DateTimeField(_("paused at"), default=timezone.now)
+    started_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paused by"),
+    )
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resumed by"),
+    )
+    in_force = models.BooleanField(_("in force"), default=True, editable=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("schedule pause")
+        verbose_name_plural = _("schedule pauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["in_force"], condition=Q(in_force=True), name="one_schedule_pause_in_force"
+            ),
+            models.CheckConstraint(
+                condition=Q(in_force=True, ended_at__isnull=True)
+                | Q(in_force=False, ended_at__isnull=False),
+                name="schedule_pause_ended_when_not_in_force",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.reason}"
 
 
 class DrawFile(models.Model):

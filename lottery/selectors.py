@@ -1,11 +1,15 @@
 """Reads of draws for the public pages: numbers only, nothing personal."""
 
+import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
-from lottery.models import Draw, DrawFile, DrawStatus
+from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause
+from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
 
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
 
@@ -35,8 +39,9 @@ def certificate_of(draw: Draw) -> dict:
         "winners_digest": draw.winners_digest or None,
         "purchase_opens_at": _iso(draw.purchase_opens_at),
         "purchase_closes_at": _iso(draw.purchase_closes_at),
-        # Win rates by district and by reservation day, with a chi-square test: not yet.
-        "fairness": None,
+        # Win rates by district and by reservation day with chi-square tests; null until the
+        # figures are made, just after the draw.
+        "fairness": draw.fairness,
     }
 
 
@@ -65,17 +70,19 @@ def len_of(draw_file: DrawFile) -> int:
         return cursor.fetchone()[0]
 
 
-def draws_for_calendar() -> tuple[list[Draw], list[Draw]]:
-    """(coming, past): draws still to happen, soonest first; draws done, latest first."""
+def draws_for_calendar(
+    now: datetime.datetime | None = None,
+) -> tuple[list[Draw], list[Draw]]:
+    """(coming, past): draws still to happen, soonest first, with those postponed or cancelled
+    in the last week so residents see what changed and why; draws done, latest first."""
+    now = now or timezone.now()
     coming = list(
-        Draw.objects.filter(
-            status__in=[
-                DrawStatus.SCHEDULED,
-                DrawStatus.COMMITTED,
-                DrawStatus.POOL_CLOSED,
-                DrawStatus.POSTPONED,
-            ]
-        ).order_by("scheduled_at")
+        Draw.objects.exclude(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF])
+        .filter(
+            Q(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED])
+            | Q(scheduled_at__gte=now - datetime.timedelta(days=7))
+        )
+        .order_by("scheduled_at", "pk")
     )
     past = list(
         Draw.objects.filter(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]).order_by(
@@ -83,3 +90,45 @@ def draws_for_calendar() -> tuple[list[Draw], list[Draw]]:
         )[:100]
     )
     return coming, past
+
+
+@dataclass(frozen=True)
+class ScheduleNotice:
+    """What residents' pages say about the next draw: its time and cut-off, whether it replaces
+    a postponed one (and why), and any pause of the schedule (and why)."""
+
+    draw_at: datetime.datetime | None
+    cutoff: datetime.datetime | None
+    postponed_from: datetime.datetime | None = None
+    postponed_reason: str = ""
+    paused_reason: str = ""
+    paused_since: datetime.datetime | None = None
+
+
+def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
+    now = now or timezone.now()
+    pause = SchedulePause.objects.filter(in_force=True).first()
+    paused = {"paused_reason": pause.reason, "paused_since": pause.started_at} if pause else {}
+    coming = (
+        Draw.objects.filter(
+            status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED],
+            scheduled_at__gte=now - datetime.timedelta(days=1),
+        )
+        .order_by("scheduled_at", "pk")
+        .first()
+    )
+    if coming is not None:
+        old = coming.postponed_from.order_by("-scheduled_at").first()
+        return ScheduleNotice(
+            draw_at=coming.scheduled_at,
+            cutoff=coming.pool_cutoff,
+            postponed_from=old.scheduled_at if old else None,
+            postponed_reason=old.reason if old else "",
+            **paused,
+        )
+    if pause:
+        return ScheduleNotice(draw_at=None, cutoff=None, **paused)
+    # Nothing made yet (beat has not run): the plain schedule of rule 5.
+    config = campaign_get()
+    draw_at = draw_schedule_next(config=config, now=now)
+    return ScheduleNotice(draw_at=draw_at, cutoff=draw_pool_cutoff(config=config, draw_at=draw_at))

@@ -7,24 +7,31 @@ its work, and leaves an entry in the append-only draw log. The algorithm itself 
 
 import datetime
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lottery import fairness as fairness_test
 from lottery import verify as algorithm
-from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, SupplyArrival
+from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, SchedulePause, SupplyArrival
 from notifications.models import Kind
 from notifications.services import NewMessage, messages_enqueue
-from reservations.models import Reservation, ReservationState, User
-from reservations.selectors import campaign_get
+from reservations.models import District, Reservation, ReservationState, User
+from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
 from reservations.services import Refused
 from reservations.validators import phone_e164
 
+logger = logging.getLogger(__name__)
+
+# Beat keeps this many regular draws made ahead of time (rule 5: every 2 days, so 4 days).
+SLOTS_AHEAD = 2
 CLOSED_STATES = [DrawStatus.POOL_CLOSED, DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
 # A committee's win message lists its numbers; this many keep it within two SMS segments.
 NUMBERS_PER_COMMITTEE_MESSAGE = 3
@@ -90,6 +97,8 @@ def draw_add_extra(
     *, scheduled_at: datetime.datetime, pool_cutoff: datetime.datetime, actor: User | None
 ) -> Draw:
     """An extra draw, e.g. after a large delivery (rule 5)."""
+    if pool_cutoff >= scheduled_at:
+        raise Refused("bad_times", _("The pool must close before the draw."))
     opens, closes = _purchase_window(scheduled_at)
     draw = Draw.objects.create(
         kind=Draw.Kind.EXTRA,
@@ -100,6 +109,213 @@ def draw_add_extra(
     )
     _log(draw, "added", actor, scheduled_at=scheduled_at.isoformat())
     return draw
+
+
+def schedule_pause_in_force() -> SchedulePause | None:
+    return SchedulePause.objects.filter(in_force=True).first()
+
+
+def schedule_slots(*, now: datetime.datetime, count: int) -> list[datetime.datetime]:
+    """The next `count` regular draw times of rule 5 whose pool has not closed yet."""
+    config = campaign_get()
+    slots: list[datetime.datetime] = []
+    moment = now
+    while len(slots) < count:
+        slot = draw_schedule_next(config=config, now=moment)
+        if draw_pool_cutoff(config=config, draw_at=slot) > now:
+            slots.append(slot)
+        moment = slot + datetime.timedelta(seconds=1)
+    return slots
+
+
+def schedule_keep(*, now: datetime.datetime, ahead: int = SLOTS_AHEAD) -> list[Draw]:
+    """Beat: make sure the next regular draws exist, unless the schedule is paused.
+
+    A slot is filled once, whatever became of its draw (postponed, cancelled): the constraint
+    `one_draw_per_schedule_slot` settles two beats running at once.
+    """
+    if schedule_pause_in_force() is not None:
+        return []
+    config = campaign_get()
+    made = []
+    for slot in schedule_slots(now=now, count=ahead):
+        if Draw.objects.filter(slot=slot).exists():
+            continue
+        opens, closes = _purchase_window(slot)
+        try:
+            with transaction.atomic():
+                draw = Draw.objects.create(
+                    kind=Draw.Kind.REGULAR,
+                    slot=slot,
+                    scheduled_at=slot,
+                    pool_cutoff=draw_pool_cutoff(config=config, draw_at=slot),
+                    purchase_opens_at=opens,
+                    purchase_closes_at=closes,
+                )
+                _log(draw, "scheduled", None, scheduled_at=slot.isoformat())
+        except IntegrityError:
+            continue  # another beat made it first
+        made.append(draw)
+    return made
+
+
+def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
+    """The official's quota for a coming draw; the pool close fixes it (at most the stock)."""
+    if quota < 0:
+        raise Refused("bad_quota", _("The quota cannot be negative."))
+    stock = stock_packs()
+    if quota > stock:
+        raise Refused(
+            "quota_above_stock",
+            _("The quota (%(quota)d packs) is more than the stock (%(stock)d packs).")
+            % {"quota": quota, "stock": stock},
+        )
+    with transaction.atomic():
+        changed = Draw.objects.filter(
+            pk=draw.pk, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
+        ).update(planned_quota=quota)
+        if not changed:
+            raise Refused("wrong_state", _("The quota is fixed once the pool has closed."))
+        _log(draw, "quota_planned", actor, planned_quota=quota)
+    draw.refresh_from_db()
+    return draw
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Refused("reason_required", _("Give the reason: residents will read it."))
+    if len(reason) > 200:
+        raise Refused("reason_too_long", _("Keep the reason under 200 characters."))
+    return reason
+
+
+def draw_postpone(
+    *,
+    draw: Draw,
+    scheduled_at: datetime.datetime,
+    reason: str,
+    actor: User | None,
+    now: datetime.datetime,
+    pool_cutoff: datetime.datetime | None = None,
+) -> Draw:
+    """Move a draw that has not closed its pool to a later time. The draw is kept, marked
+    postponed with its reason, and a new draw takes its place (and its slot), carrying the
+    notary's commitment: the pool is still unknown, so the commitment still binds."""
+    reason = _reason(reason)
+    if pool_cutoff is None:
+        pool_cutoff = draw_pool_cutoff(config=campaign_get(), draw_at=scheduled_at)
+    if scheduled_at <= now or pool_cutoff <= now:
+        raise Refused("in_the_past", _("The new draw time and its pool cut-off must be ahead."))
+    if pool_cutoff >= scheduled_at:
+        raise Refused("bad_times", _("The pool must close before the draw."))
+    with transaction.atomic():
+        old = Draw.objects.select_for_update().get(pk=draw.pk)
+        if old.status not in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED):
+            raise Refused(
+                "wrong_state", _("Only a draw whose pool has not closed can be postponed.")
+            )
+        opens, closes = _purchase_window(scheduled_at)
+        new = Draw.objects.create(
+            kind=old.kind,
+            status=old.status,
+            commitment=old.commitment,
+            planned_quota=old.planned_quota,
+            scheduled_at=scheduled_at,
+            pool_cutoff=pool_cutoff,
+            purchase_opens_at=opens,
+            purchase_closes_at=closes,
+        )
+        Draw.objects.filter(pk=old.pk).update(
+            status=DrawStatus.POSTPONED, reason=reason, postponed_to=new
+        )
+        # Only now may the new draw hold the slot: the slot's constraint ignores postponed draws.
+        Draw.objects.filter(pk=new.pk).update(slot=old.slot)
+        new.slot = old.slot
+        _log(
+            old,
+            "postponed",
+            actor,
+            reason=reason,
+            to_draw=new.pk,
+            scheduled_at=scheduled_at.isoformat(),
+        )
+        _log(new, "replaces_postponed", actor, from_draw=old.pk, reason=reason)
+    draw.refresh_from_db()
+    return new
+
+
+def draw_cancel(*, draw: Draw, reason: str, actor: User | None) -> Draw:
+    """Cancel a draw before its secret is revealed: after that, cancelling could be used to
+    throw away a result somebody disliked, so it is refused."""
+    reason = _reason(reason)
+    with transaction.atomic():
+        changed = Draw.objects.filter(
+            Q(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED])
+            | Q(status=DrawStatus.POOL_CLOSED, secret=""),
+            pk=draw.pk,
+        ).update(status=DrawStatus.CANCELLED, reason=reason)
+        if not changed:
+            raise Refused(
+                "wrong_state", _("A draw can be cancelled only before its secret is revealed.")
+            )
+        _log(draw, "cancelled", actor, reason=reason)
+    draw.refresh_from_db()
+    return draw
+
+
+def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -> SchedulePause:
+    """Pause the regular schedule: its coming draws whose pools are still open are cancelled
+    with the reason, and no new ones are made until it resumes. Extra draws stay possible."""
+    reason = _reason(reason)
+    try:
+        with transaction.atomic():
+            pause = SchedulePause.objects.create(reason=reason, started_at=now, started_by=actor)
+            coming = Draw.objects.filter(
+                kind=Draw.Kind.REGULAR, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
+            )
+            for draw in coming.select_for_update():
+                Draw.objects.filter(pk=draw.pk).update(status=DrawStatus.CANCELLED, reason=reason)
+                _log(draw, "cancelled", actor, reason=reason, schedule_paused=pause.pk)
+    except IntegrityError:
+        raise Refused("already_paused", _("The schedule is already paused.")) from None
+    return pause
+
+
+def schedule_resume(*, actor: User | None, now: datetime.datetime) -> list[Draw]:
+    """Resume the schedule: the next regular draws are made again from now on."""
+    with transaction.atomic():
+        changed = SchedulePause.objects.filter(in_force=True).update(
+            in_force=False, ended_at=now, ended_by=actor
+        )
+        if not changed:
+            raise Refused("not_paused", _("The schedule is not paused."))
+    return schedule_keep(now=now)
+
+
+def pools_close_due(*, now: datetime.datetime) -> list[Draw]:
+    """Beat: close each committed draw's pool once its cut-off has passed, with the planned
+    quota (the whole stock when none was planned), never more than the stock."""
+    closed = []
+    due = Draw.objects.filter(status=DrawStatus.COMMITTED, pool_cutoff__lte=now)
+    for draw in due.order_by("pool_cutoff"):
+        stock = stock_packs()
+        quota = stock if draw.planned_quota is None else min(draw.planned_quota, stock)
+        try:
+            closed.append(draw_close_pool(draw=draw, quota=quota, actor=None, now=now))
+        except Refused as refusal:
+            # Another draw's pool still waits for its ceremony: try again at the next beat.
+            logger.warning("draw %s: pool not closed: %s", draw.pk, refusal.code)
+            break
+        if draw.planned_quota is not None and quota < draw.planned_quota:
+            _log(
+                draw, "quota_lowered_to_stock", None, planned_quota=draw.planned_quota, quota=quota
+            )
+    late = Draw.objects.filter(status=DrawStatus.SCHEDULED, pool_cutoff__lte=now)
+    for draw in late:
+        # No commitment before the cut-off: the pool cannot close fairly. Officials postpone it.
+        logger.warning("draw %s: cut-off passed without the notary's commitment", draw.pk)
+    return closed
 
 
 # --- the ceremony ---------------------------------------------------------------------------
@@ -412,3 +628,80 @@ def draw_sign_off(*, draw: Draw, notary: User, now: datetime.datetime) -> Draw:
             commitment=draw.commitment,
         )
     return draw
+
+
+def draw_fairness_compute(*, draw: Draw) -> dict | None:
+    """Win rates by district and by reservation day, with chi-square tests, for a drawn draw.
+
+    Run after the draw commits (it reads the whole pool once more, which the draw itself need
+    not wait for) and safe to run again: the pool file fixes who was in the pool, and a
+    reservation's district and time never change, so the figures come out the same.
+    """
+    draw.refresh_from_db()
+    if draw.status not in (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF):
+        return None
+    if draw.fairness is not None:
+        return draw.fairness
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH pool AS (
+                SELECT line::integer AS number
+                FROM {DrawFile._meta.db_table} AS f,
+                     string_to_table(convert_from(f.content, 'UTF8'), E'\\n') AS line
+                WHERE f.draw_id = %(draw)s AND f.name = 'pool' AND line <> ''
+            )
+            SELECT r.district_id,
+                   (r.created_at AT TIME ZONE %(tz)s)::date AS day,
+                   count(*),
+                   count(*) FILTER (WHERE r.won_draw_id = %(draw)s)
+            FROM pool JOIN {Reservation._meta.db_table} AS r USING (number)
+            GROUP BY 1, 2
+            """,
+            {"draw": draw.pk, "tz": settings.TIME_ZONE},
+        )
+        rows = cursor.fetchall()
+    districts = {district.pk: district for district in District.objects.all()}
+    by_district: dict[int, list[int]] = {}
+    by_day: dict[datetime.date, list[int]] = {}
+    for district_id, day, pool, won in rows:
+        for table, key in ((by_district, district_id), (by_day, day)):
+            counts = table.setdefault(key, [0, 0])
+            counts[0] += pool
+            counts[1] += won
+    fairness = {
+        "by_district": fairness_test.win_rates(
+            [
+                fairness_test.Group(
+                    key=districts[key].code, label=districts[key].name, pool=pool, winners=won
+                )
+                for key, (pool, won) in sorted(
+                    by_district.items(), key=lambda item: districts[item[0]].sort_order
+                )
+            ]
+        ),
+        "by_reservation_day": fairness_test.win_rates(
+            [
+                fairness_test.Group(
+                    key=key.isoformat(), label=key.isoformat(), pool=pool, winners=won
+                )
+                for key, (pool, won) in sorted(by_day.items())
+            ]
+        ),
+    }
+    Draw.objects.filter(pk=draw.pk, fairness__isnull=True).update(fairness=fairness)
+    draw.refresh_from_db()
+    return draw.fairness
+
+
+def fairness_compute_missing() -> int:
+    """Beat: fairness figures for any drawn draw still without them (e.g. the worker that drew
+    died before computing them)."""
+    missing = Draw.objects.filter(
+        status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF], fairness__isnull=True
+    )
+    done = 0
+    for draw in missing.order_by("pk")[:5]:
+        draw_fairness_compute(draw=draw)
+        done += 1
+    return done

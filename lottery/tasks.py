@@ -37,8 +37,24 @@ def run_draw_task(draw_id: int, actor_id: int | None) -> None:
         actor = User.objects.filter(pk=actor_id).first() if actor_id else None
         services.draw_run(draw=draw, actor=actor, now=timezone.now(), progress=report)
         report("done", 100)
+        # After the draw has committed and the page says done: the fairness figures.
+        services.draw_fairness_compute(draw=draw)
     except Exception as error:
         client.hset(key, mapping={"step": "failed", "error": type(error).__name__})
         raise
     finally:
         client.close()
+
+
+@shared_task(ignore_result=True)
+def keep_schedule() -> None:
+    """Beat: the next regular draws exist (rule 5), unless the schedule is paused."""
+    services.schedule_keep(now=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def close_due_pools() -> None:
+    """Beat: pools close at their cut-off, and missing fairness figures are made. Safe to run
+    twice: a closed pool is not closed again, figures are made once."""
+    services.pools_close_due(now=timezone.now())
+    services.fairness_compute_missing()

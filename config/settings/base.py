@@ -160,6 +160,16 @@ CELERY_BEAT_SCHEDULE["forget-sign-in-codes"] = {
     "schedule": 60.0,
 }
 
+# Draws (lottery/): beat keeps the schedule of rule 5 ahead and closes pools at their cut-off.
+CELERY_BEAT_SCHEDULE["keep-draw-schedule"] = {
+    "task": "lottery.tasks.keep_schedule",
+    "schedule": 600.0,
+}
+CELERY_BEAT_SCHEDULE["close-due-pools"] = {
+    "task": "lottery.tasks.close_due_pools",
+    "schedule": 30.0,
+}
+
 # Residents (reservations/).
 # Key of the HMAC that makes identity document numbers unique without storing them. Keep it out
 # of the database; changing it orphans every stored hash.

@@ -137,3 +137,85 @@ def test_supply_is_recorded_by_officials_with_the_stock_shown(client, official, 
     assert response.status_code == 302
     listing = client.get(reverse("admin:lottery_supplyarrival_changelist"))
     assert "250" in listing.content.decode()
+
+
+def test_an_official_plans_the_quota_postpones_and_cancels_from_the_ceremony_page(
+    client, draw, official
+):
+    client.force_login(official)
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        page = client.get(ceremony_url(draw), HTTP_ACCEPT_LANGUAGE="en")
+        assert b"Postpone the draw" in page.content and b"Cancel the draw" in page.content
+
+        step(client, draw, "plan_quota", quota="40")
+        draw.refresh_from_db()
+        assert draw.planned_quota == 40
+
+        # A form with no reason changes nothing and says why.
+        page = step(client, draw, "postpone", scheduled_at="2020-02-21T10:00", reason="")
+        assert page.status_code == 200 and page.context["postpone_form"].errors["reason"]
+        draw.refresh_from_db()
+        assert draw.status == DrawStatus.SCHEDULED
+
+        page = step(
+            client, draw, "postpone", scheduled_at="2020-02-21T10:00", reason="supply short"
+        )
+        draw.refresh_from_db()
+        assert draw.status == DrawStatus.POSTPONED
+        new = draw.postponed_to
+        assert page.url == ceremony_url(new)
+        assert (new.planned_quota, new.pool_cutoff) == (40, at(2020, 2, 20, 21, 0))
+
+        step(client, new, "cancel", reason="the delivery did not come")
+        new.refresh_from_db()
+        assert (new.status, new.reason) == (DrawStatus.CANCELLED, "the delivery did not come")
+        calendar = client.get("/draws/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "supply short" in calendar and f"#{new.pk}" in calendar
+    assert "the delivery did not come" in calendar
+
+
+@pytest.mark.parametrize("persona", ["notary", "committee_staff"])
+def test_only_officials_plan_postpone_or_cancel(client, draw, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+
+    with time_machine.travel(BEFORE_CUTOFF, tick=False):
+        for name, data in [
+            ("plan_quota", {"quota": "5"}),
+            ("postpone", {"scheduled_at": "2020-02-21T10:00", "reason": "x"}),
+            ("cancel", {"reason": "x"}),
+        ]:
+            assert step(client, draw, name, **data).status_code == 403
+
+    draw.refresh_from_db()
+    assert (draw.status, draw.planned_quota) == (DrawStatus.SCHEDULED, None)
+
+
+def test_a_quota_that_is_not_a_number_is_refused_with_a_message(client, draw, official):
+    client.force_login(official)
+
+    page = step(client, draw, "plan_quota", quota="many")
+
+    assert page.status_code == 302
+    follow = client.get(page.url, HTTP_ACCEPT_LANGUAGE="en")
+    assert b"The quota is a whole number of packs." in follow.content
+
+
+def test_an_official_pauses_and_resumes_the_schedule(client, campaign, official, notary):
+    url = reverse("admin:lottery_schedule")
+    client.force_login(notary)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"step": "pause", "reason": "x"}).status_code == 403
+
+    client.force_login(official)
+    with time_machine.travel(at(2020, 2, 17, 8, 0), tick=False):
+        from lottery import services
+
+        services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+        client.post(url, {"step": "pause", "reason": "supply short"}, HTTP_ACCEPT_LANGUAGE="en")
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert b"paused since" in page.content and b"supply short" in page.content
+        home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Draws are paused: supply short" in home
+        client.post(url, {"step": "resume"}, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert b"Pause the schedule" in page.content

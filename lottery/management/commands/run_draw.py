@@ -98,4 +98,7 @@ class Command(BaseCommand):
             f"winners {draw.winners_count} ({draw.winners_digest}), "
             f"in {(timezone.now() - start).total_seconds():.1f} s"
         )
+        fairness = services.draw_fairness_compute(draw=draw) or {}
+        for name, test in fairness.items():
+            self.stdout.write(f"fairness {name}: chi-square p = {test['p_value']}")
         self.stdout.write(str(draw.pk))
