@@ -105,6 +105,11 @@ class PostponeForm(forms.Form):
     reason = forms.CharField(label=_("Reason, shown to residents"), max_length=200)
 
 
+class PurchaseWindowForm(forms.Form):
+    opens = _moment_field(_("Purchase window opens"))
+    closes = _moment_field(_("Purchase window closes"))
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason, shown to residents"), max_length=200)
 
@@ -224,6 +229,10 @@ class DrawAdmin(admin.ModelAdmin):
             request.POST if request.POST.get("step") == "postpone" else None
         )
         cancel_form = ReasonForm(request.POST if request.POST.get("step") == "cancel" else None)
+        window_form = PurchaseWindowForm(
+            request.POST if request.POST.get("step") == "purchase_window" else None,
+            initial={"opens": draw.purchase_opens_at, "closes": draw.purchase_closes_at},
+        )
         if request.method == "POST":
             step = request.POST.get("step", "")
             try:
@@ -239,6 +248,13 @@ class DrawAdmin(admin.ModelAdmin):
                         return HttpResponseRedirect(
                             reverse("admin:lottery_ceremony", args=[new.pk])
                         )
+                elif step == "purchase_window" and official:
+                    if window_form.is_valid():
+                        services.draw_set_purchase_window(
+                            draw=draw, actor=request.user, **window_form.cleaned_data
+                        )
+                        messages.success(request, _("The purchase window is set."))
+                        return HttpResponseRedirect(request.path)
                 elif step == "cancel" and official:
                     if cancel_form.is_valid():
                         services.draw_cancel(
@@ -272,6 +288,9 @@ class DrawAdmin(admin.ModelAdmin):
             "secret_once": secret_once,
             "postpone_form": postpone_form,
             "cancel_form": cancel_form,
+            "window_form": window_form,
+            "can_set_window": draw.status
+            in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED),
             "can_change_plan": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED),
             "can_cancel": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
             or (draw.status == DrawStatus.POOL_CLOSED and not draw.secret),

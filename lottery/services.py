@@ -181,6 +181,27 @@ def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
     return draw
 
 
+def draw_set_purchase_window(
+    *, draw: Draw, opens: datetime.datetime, closes: datetime.datetime, actor: User | None
+) -> Draw:
+    """Rule 6: an official may move the draw's purchase window before the draw runs; the draw
+    then gives every win this window."""
+    if closes <= opens:
+        raise Refused("bad_window", _("The purchase window must close after it opens."))
+    if opens < draw.scheduled_at:
+        raise Refused("bad_window", _("The purchase window cannot open before the draw."))
+    with transaction.atomic():
+        changed = Draw.objects.filter(
+            pk=draw.pk,
+            status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED],
+        ).update(purchase_opens_at=opens, purchase_closes_at=closes)
+        if not changed:
+            raise Refused("wrong_state", _("The purchase window is fixed once the draw has run."))
+        _log(draw, "purchase_window_set", actor, opens=opens.isoformat(), closes=closes.isoformat())
+    draw.refresh_from_db()
+    return draw
+
+
 def _reason(reason: str) -> str:
     reason = " ".join(reason.split())
     if not reason:

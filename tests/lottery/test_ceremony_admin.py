@@ -219,3 +219,33 @@ def test_an_official_pauses_and_resumes_the_schedule(client, campaign, official,
         client.post(url, {"step": "resume"}, HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert b"Pause the schedule" in page.content
+
+
+def test_an_official_moves_the_purchase_window_before_the_draw_and_the_wins_get_it(
+    client, draw, official
+):
+    client.force_login(official)
+    seed_pool([10000001, 10000002], made=at(2020, 2, 18, 11))
+
+    page = step(
+        client, draw, "purchase_window", opens="2020-02-19T09:00", closes="2020-02-19T08:00"
+    )
+    assert page.status_code == 302  # refused, with a message; nothing changed
+    draw.refresh_from_db()
+    assert draw.purchase_opens_at == at(2020, 2, 19, 14, 0)
+
+    step(client, draw, "purchase_window", opens="2020-02-19T16:00", closes="2020-02-20T20:00")
+
+    from tests.lottery.helpers import ceremony
+
+    draw = ceremony(draw, quota=2)
+    assert (draw.purchase_opens_at, draw.purchase_closes_at) == (
+        at(2020, 2, 19, 16, 0),
+        at(2020, 2, 20, 20, 0),
+    )
+    page = step(
+        client, draw, "purchase_window", opens="2020-02-19T17:00", closes="2020-02-20T20:00"
+    )
+    draw.refresh_from_db()
+    assert draw.purchase_opens_at == at(2020, 2, 19, 16, 0)
+    assert "purchase_window_set" in [entry.action for entry in draw.log.all()]
