@@ -332,7 +332,11 @@ def pools_close_due(*, now: datetime.datetime) -> list[Draw]:
             _log(
                 draw, "quota_lowered_to_stock", None, planned_quota=draw.planned_quota, quota=quota
             )
-    late = Draw.objects.filter(status=DrawStatus.SCHEDULED, pool_cutoff__lte=now)
+    late = Draw.objects.filter(
+        status=DrawStatus.SCHEDULED,
+        pool_cutoff__lte=now,
+        scheduled_at__gte=now - datetime.timedelta(days=1),
+    )
     for draw in late:
         # No commitment before the cut-off: the pool cannot close fairly. Officials postpone it.
         logger.warning("draw %s: cut-off passed without the notary's commitment", draw.pk)
