@@ -4,9 +4,12 @@ Officials add extra draws, close pools, fix the public value and start draws; no
 reveal and sign off. Nobody else can, whatever their other permissions.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -73,20 +76,10 @@ class DrawLogInline(admin.TabularInline):
         return False
 
 
-class ExtraDrawForm(forms.Form):
-    scheduled_at = forms.DateTimeField(
-        label=_("Draw time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    pool_cutoff = forms.DateTimeField(
-        label=_("Pool cut-off"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("scheduled_at") and cleaned.get("pool_cutoff"):
-            if cleaned["pool_cutoff"] >= cleaned["scheduled_at"]:
-                raise forms.ValidationError(_("The pool must close before the draw."))
-        return cleaned
+# Times far outside the campaign are typing mistakes, and near the ends of the calendar they
+# would overflow when the cut-off or the purchase window is worked out from them.
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
 
 
 def _moment_field(label, *, required: bool = True) -> forms.DateTimeField:
@@ -94,7 +87,20 @@ def _moment_field(label, *, required: bool = True) -> forms.DateTimeField:
         label=label,
         required=required,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )
+
+
+class ExtraDrawForm(forms.Form):
+    scheduled_at = _moment_field(_("Draw time"))
+    pool_cutoff = _moment_field(_("Pool cut-off"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scheduled_at") and cleaned.get("pool_cutoff"):
+            if cleaned["pool_cutoff"] >= cleaned["scheduled_at"]:
+                raise forms.ValidationError(_("The pool must close before the draw."))
+        return cleaned
 
 
 class PostponeForm(forms.Form):
@@ -293,7 +299,9 @@ class DrawAdmin(admin.ModelAdmin):
             in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED),
             "can_change_plan": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED),
             "can_cancel": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
-            or (draw.status == DrawStatus.POOL_CLOSED and not draw.secret),
+            or (draw.status == DrawStatus.POOL_CLOSED and not draw.public_value_fixed),
+            "commitment_late": draw.status == DrawStatus.SCHEDULED
+            and timezone.now() >= draw.pool_cutoff,
             "log": draw.log.select_related("actor"),
         }
         return TemplateResponse(request, "admin/lottery/ceremony.html", context)

@@ -79,8 +79,7 @@ def draws_for_calendar(
     coming = list(
         Draw.objects.exclude(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF])
         .filter(
-            Q(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED])
-            | Q(scheduled_at__gte=now - datetime.timedelta(days=7))
+            Q(status=DrawStatus.POOL_CLOSED) | Q(scheduled_at__gte=now - datetime.timedelta(days=7))
         )
         .order_by("scheduled_at", "pk")
     )
@@ -111,7 +110,9 @@ def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
     paused = {"paused_reason": pause.reason, "paused_since": pause.started_at} if pause else {}
     coming = (
         Draw.objects.filter(
-            status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED],
+            Q(status__in=[DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED])
+            # A draw still waiting for its commitment after its cut-off will be postponed.
+            | Q(status=DrawStatus.SCHEDULED, pool_cutoff__gt=now),
             scheduled_at__gte=now - datetime.timedelta(days=1),
         )
         .order_by("scheduled_at", "pk")

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 # Beat keeps this many regular draws made ahead of time (rule 5: every 2 days, so 4 days).
 SLOTS_AHEAD = 2
+SCHEDULE_LOCK_KEY = 0x5055_4855_4901  # any constant the project uses for nothing else
 CLOSED_STATES = [DrawStatus.POOL_CLOSED, DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
 # A committee's win message lists its numbers; this many keep it within two SMS segments.
 NUMBERS_PER_COMMITTEE_MESSAGE = 3
@@ -111,6 +112,13 @@ def draw_add_extra(
     return draw
 
 
+def _schedule_lock() -> None:
+    """Serialise everything that makes, moves or pauses regular draws, for the transaction: a
+    pause then sees every draw made before it, and nothing is made while it is in force."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEDULE_LOCK_KEY])
+
+
 def schedule_pause_in_force() -> SchedulePause | None:
     return SchedulePause.objects.filter(in_force=True).first()
 
@@ -134,27 +142,32 @@ def schedule_keep(*, now: datetime.datetime, ahead: int = SLOTS_AHEAD) -> list[D
     A slot is filled once, whatever became of its draw (postponed, cancelled): the constraint
     `one_draw_per_schedule_slot` settles two beats running at once.
     """
-    if schedule_pause_in_force() is not None:
-        return []
     config = campaign_get()
+    # A slot near one already filled is the same draw under an edited configuration (another
+    # draw time or start date): it is not made again.
+    near = datetime.timedelta(days=config.draw_interval_days) / 2
     made = []
     for slot in schedule_slots(now=now, count=ahead):
-        if Draw.objects.filter(slot=slot).exists():
-            continue
+        cutoff = draw_pool_cutoff(config=config, draw_at=slot)
+        if cutoff >= slot:
+            logger.error("draw schedule: the configured cut-off is not before the draw time")
+            break
         opens, closes = _purchase_window(slot)
-        try:
-            with transaction.atomic():
-                draw = Draw.objects.create(
-                    kind=Draw.Kind.REGULAR,
-                    slot=slot,
-                    scheduled_at=slot,
-                    pool_cutoff=draw_pool_cutoff(config=config, draw_at=slot),
-                    purchase_opens_at=opens,
-                    purchase_closes_at=closes,
-                )
-                _log(draw, "scheduled", None, scheduled_at=slot.isoformat())
-        except IntegrityError:
-            continue  # another beat made it first
+        with transaction.atomic():
+            _schedule_lock()
+            if schedule_pause_in_force() is not None:
+                return made
+            if Draw.objects.filter(slot__gt=slot - near, slot__lt=slot + near).exists():
+                continue
+            draw = Draw.objects.create(
+                kind=Draw.Kind.REGULAR,
+                slot=slot,
+                scheduled_at=slot,
+                pool_cutoff=cutoff,
+                purchase_opens_at=opens,
+                purchase_closes_at=closes,
+            )
+            _log(draw, "scheduled", None, scheduled_at=slot.isoformat())
         made.append(draw)
     return made
 
@@ -231,6 +244,7 @@ def draw_postpone(
     if pool_cutoff >= scheduled_at:
         raise Refused("bad_times", _("The pool must close before the draw."))
     with transaction.atomic():
+        _schedule_lock()
         old = Draw.objects.select_for_update().get(pk=draw.pk)
         if old.status not in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED):
             raise Refused(
@@ -267,18 +281,19 @@ def draw_postpone(
 
 
 def draw_cancel(*, draw: Draw, reason: str, actor: User | None) -> Draw:
-    """Cancel a draw before its secret is revealed: after that, cancelling could be used to
-    throw away a result somebody disliked, so it is refused."""
+    """Cancel a draw before its public value is fixed. After that the notary, knowing the secret,
+    could compute the winners, so cancelling could throw away a result somebody disliked."""
     reason = _reason(reason)
     with transaction.atomic():
         changed = Draw.objects.filter(
             Q(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED])
-            | Q(status=DrawStatus.POOL_CLOSED, secret=""),
+            | Q(status=DrawStatus.POOL_CLOSED, public_value_fixed=False, secret=""),
             pk=draw.pk,
         ).update(status=DrawStatus.CANCELLED, reason=reason)
         if not changed:
             raise Refused(
-                "wrong_state", _("A draw can be cancelled only before its secret is revealed.")
+                "wrong_state",
+                _("A draw can be cancelled only before its public value is fixed."),
             )
         _log(draw, "cancelled", actor, reason=reason)
     draw.refresh_from_db()
@@ -291,12 +306,16 @@ def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -
     reason = _reason(reason)
     try:
         with transaction.atomic():
+            _schedule_lock()
             pause = SchedulePause.objects.create(reason=reason, started_at=now, started_by=actor)
             coming = Draw.objects.filter(
                 kind=Draw.Kind.REGULAR, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
             )
             for draw in coming.select_for_update():
-                Draw.objects.filter(pk=draw.pk).update(status=DrawStatus.CANCELLED, reason=reason)
+                # The slot is given back: resumed in time, the schedule makes the draw again.
+                Draw.objects.filter(pk=draw.pk).update(
+                    status=DrawStatus.CANCELLED, reason=reason, slot=None
+                )
                 _log(draw, "cancelled", actor, reason=reason, schedule_paused=pause.pk)
     except IntegrityError:
         raise Refused("already_paused", _("The schedule is already paused.")) from None
@@ -306,6 +325,7 @@ def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -
 def schedule_resume(*, actor: User | None, now: datetime.datetime) -> list[Draw]:
     """Resume the schedule: the next regular draws are made again from now on."""
     with transaction.atomic():
+        _schedule_lock()
         changed = SchedulePause.objects.filter(in_force=True).update(
             in_force=False, ended_at=now, ended_by=actor
         )
@@ -320,7 +340,7 @@ def pools_close_due(*, now: datetime.datetime) -> list[Draw]:
     closed = []
     due = Draw.objects.filter(status=DrawStatus.COMMITTED, pool_cutoff__lte=now)
     for draw in due.order_by("pool_cutoff"):
-        stock = stock_packs()
+        stock = max(0, stock_packs())
         quota = stock if draw.planned_quota is None else min(draw.planned_quota, stock)
         try:
             closed.append(draw_close_pool(draw=draw, quota=quota, actor=None, now=now))
@@ -405,15 +425,22 @@ def draw_close_pool(
         if Draw.objects.filter(status=DrawStatus.POOL_CLOSED).exclude(pk=draw.pk).exists():
             raise Refused("another_closed", _("Another draw's pool is closed and not drawn yet."))
         extra = {"scheduled_at": now + datetime.timedelta(seconds=1)} if at_once else {}
-        _move(
-            draw,
-            from_states=[DrawStatus.COMMITTED],
-            to=DrawStatus.POOL_CLOSED,
-            pool_cutoff=cutoff,
-            quota=quota,
-            closed_at=now,
-            **extra,
-        )
+        try:
+            _move(
+                draw,
+                from_states=[DrawStatus.COMMITTED],
+                to=DrawStatus.POOL_CLOSED,
+                pool_cutoff=cutoff,
+                quota=quota,
+                closed_at=now,
+                **extra,
+            )
+        except IntegrityError:
+            # Another draw's close committed between our check and our move (SHARE locks do
+            # not exclude each other); `one_draw_between_pool_close_and_draw` caught it.
+            raise Refused(
+                "another_closed", _("Another draw's pool is closed and not drawn yet.")
+            ) from None
         with connection.cursor() as cursor:
             # The pool file is built by PostgreSQL in one statement: millions of lines never
             # pass through Python here.
@@ -575,9 +602,18 @@ def draw_run(
         locked = Draw.objects.select_for_update().get(pk=draw.pk)
         if locked.status != DrawStatus.POOL_CLOSED:
             return locked
-        if locked.purchase_opens_at is None:
-            opens, closes = _purchase_window(locked.scheduled_at)
+        if locked.purchase_opens_at is None or locked.purchase_closes_at <= now:
+            # A draw held late (its pool waited for an earlier ceremony) must not hand out a
+            # window that has already closed: rule 6 counts from the day it is actually drawn.
+            opens, closes = _purchase_window(now)
             locked.purchase_opens_at, locked.purchase_closes_at = opens, closes
+            _log(
+                locked,
+                "purchase_window_set",
+                None,
+                opens=opens.isoformat(),
+                closes=closes.isoformat(),
+            )
         report("marking the winners", 60)
         with connection.cursor() as cursor:
             # One array parameter instead of 100,000 separate ones.
@@ -694,6 +730,10 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
             counts = table.setdefault(key, [0, 0])
             counts[0] += pool
             counts[1] += won
+    days = [
+        fairness_test.Group(key=day.isoformat(), label=day.isoformat(), pool=pool, winners=won)
+        for day, (pool, won) in sorted(by_day.items())
+    ]
     fairness = {
         "by_district": fairness_test.win_rates(
             [
@@ -705,15 +745,13 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
                 )
             ]
         ),
-        "by_reservation_day": fairness_test.win_rates(
-            [
-                fairness_test.Group(
-                    key=key.isoformat(), label=key.isoformat(), pool=pool, winners=won
-                )
-                for key, (pool, won) in sorted(by_day.items())
-            ]
-        ),
+        "by_reservation_day": fairness_test.win_rates(days),
     }
+    if days:
+        first = min(by_day)
+        fairness["by_reservation_day"]["trend"] = fairness_test.trend(
+            days, [(day - first).days for day in sorted(by_day)]
+        )
     Draw.objects.filter(pk=draw.pk, fairness__isnull=True).update(fairness=fairness)
     draw.refresh_from_db()
     return draw.fairness

@@ -1,3 +1,5 @@
+import logging
+
 import redis
 from celery import shared_task
 from django.conf import settings
@@ -6,6 +8,8 @@ from django.utils import timezone
 from lottery import services
 from lottery.models import Draw
 from reservations.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def progress_key(draw_id: int) -> str:
@@ -37,13 +41,17 @@ def run_draw_task(draw_id: int, actor_id: int | None) -> None:
         actor = User.objects.filter(pk=actor_id).first() if actor_id else None
         services.draw_run(draw=draw, actor=actor, now=timezone.now(), progress=report)
         report("done", 100)
-        # After the draw has committed and the page says done: the fairness figures.
-        services.draw_fairness_compute(draw=draw)
     except Exception as error:
         client.hset(key, mapping={"step": "failed", "error": type(error).__name__})
         raise
     finally:
         client.close()
+    # After the draw has committed and the page says done. A failure here does not undo or
+    # fail the draw: beat makes the missing figures later.
+    try:
+        services.draw_fairness_compute(draw=draw)
+    except Exception:
+        logger.exception("draw %s: fairness figures not made", draw_id)
 
 
 @shared_task(ignore_result=True)

@@ -249,3 +249,21 @@ def test_an_official_moves_the_purchase_window_before_the_draw_and_the_wins_get_
     draw.refresh_from_db()
     assert draw.purchase_opens_at == at(2020, 2, 19, 16, 0)
     assert "purchase_window_set" in [entry.action for entry in draw.log.all()]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59", "not a time"])
+def test_absurd_times_in_the_admin_forms_are_refused_without_an_error_page(
+    client, draw, official, when
+):
+    client.force_login(official)
+
+    postpone = step(client, draw, "postpone", scheduled_at=when, reason="typo")
+    window = step(client, draw, "purchase_window", opens=when, closes=when)
+    extra = client.post(
+        reverse("admin:lottery_extra_draw"), {"scheduled_at": when, "pool_cutoff": when}
+    )
+
+    assert [postpone.status_code, window.status_code, extra.status_code] == [200, 200, 200]
+    assert postpone.context["postpone_form"].errors["scheduled_at"]
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.SCHEDULED

@@ -228,6 +228,8 @@ def test_run_draw_runs_a_whole_ceremony_and_prints_the_id_last(campaign):
     assert draw.status == DrawStatus.DRAWN and draw.winners_count == 2
     assert draw.pool_digest == "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
     assert file_of(draw, "winners") == b"10000001\n23456789\n"
+    assert "fairness by_reservation_day: chi-square p = None" in out.getvalue()  # one day
+    assert draw.fairness["by_district"]["groups"][0]["winners"] == 2
 
 
 def test_my_reservation_lists_the_recorded_draws_it_was_in(client, draw, taijiang_resident):

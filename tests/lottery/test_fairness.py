@@ -81,7 +81,7 @@ def test_a_drawn_draw_publishes_its_fairness_in_the_certificate(draw, client):
     certificate = client.get(f"/draws/{draw.pk}/certificate.json").json()
     assert certificate["fairness"] == fairness
     page = client.get(f"/draws/{draw.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "2020-02-18" in page and "chi-square" in page
+    assert "2020-02-18" in page and "chi-square" in page and "Cochran" in page
 
 
 @pytest.mark.django_db
@@ -93,3 +93,36 @@ def test_figures_are_made_once_and_by_beat_when_the_worker_did_not(draw):
     assert services.fairness_compute_missing() == 0
     draw.refresh_from_db()
     assert draw.fairness["by_reservation_day"]["groups"][0]["winners"] == 3
+
+
+def test_the_trend_test_catches_a_steady_drift_the_chi_square_over_days_can_miss():
+    from lottery.fairness import trend
+
+    # Win rates drifting from 9 % on the first day to 11 % on the tenth: small day by day.
+    groups = [Group(f"d{day}", "", 5000, 450 + 11 * day) for day in range(10)]
+
+    drift = trend(groups, list(range(10)))
+    spread = win_rates(groups)
+
+    assert drift["z"] > 3 and drift["p_value"] < 0.005
+    assert spread["p_value"] > drift["p_value"]
+    flat = trend([Group("a", "", 100, 10), Group("b", "", 100, 10)], [0, 1])
+    assert flat == {"z": 0.0, "p_value": 1.0}
+    assert trend([Group("a", "", 100, 0), Group("b", "", 100, 0)], [0, 1])["p_value"] is None
+
+
+def test_p_values_are_published_to_six_significant_figures_not_rounded_to_zero():
+    groups = [Group("a", "", 10000, 100), Group("b", "", 10000, 400)]
+
+    assert 0 < win_rates(groups)["p_value"] < 1e-30
+
+
+@pytest.mark.django_db
+def test_reservation_days_are_days_in_the_city_not_in_utc(draw):
+    # 07:30 in Fuzhou on 18 Feb is still 17 Feb in UTC.
+    seed_pool(list(range(10000001, 10000011)), made=at(2020, 2, 18, 7, 30))
+    draw = ceremony(draw, quota=3)
+
+    fairness = services.draw_fairness_compute(draw=draw)
+
+    assert [g["key"] for g in fairness["by_reservation_day"]["groups"]] == ["2020-02-18"]

@@ -193,7 +193,7 @@ def test_postponing_needs_a_reason_a_time_ahead_and_an_open_pool(campaign):
     assert draw.status == DrawStatus.POOL_CLOSED
 
 
-def test_a_draw_can_be_cancelled_until_its_secret_is_revealed(campaign):
+def test_a_draw_can_be_cancelled_until_its_public_value_is_fixed(campaign):
     services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
     first, second = services.schedule_keep(now=at(2020, 2, 17, 8, 0))
 
@@ -205,10 +205,8 @@ def test_a_draw_can_be_cancelled_until_its_secret_is_revealed(campaign):
     services.draw_commit(draw=first, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18))
     services.pools_close_due(now=at(2020, 2, 18, 21))
     first.refresh_from_db()
+    # Once the public value is fixed the notary could work out the winners: no more cancelling.
     services.draw_fix_public_value(draw=first, value="1", actor=None)
-    from tests.lottery.helpers import SECRET
-
-    services.draw_reveal(draw=first, secret=SECRET, notary=None)
     with pytest.raises(Refused) as refusal:
         services.draw_cancel(draw=first, reason="we did not like it", actor=None)
     assert refusal.value.code == "wrong_state"
@@ -252,3 +250,116 @@ def test_two_officials_pausing_at_once_make_one_pause(fuzhou):
 
     assert sorted(outcomes).count("already_paused") == 3
     assert SchedulePause.objects.count() == 1
+
+
+def test_a_draw_cancelled_after_its_pool_closed_lets_the_next_pool_close(campaign):
+    services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
+    first, second = services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+    seed_pool([10000001, 10000002], made=at(2020, 2, 18, 10))
+    for draw in (first, second):
+        services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18))
+    services.pools_close_due(now=at(2020, 2, 18, 21))
+
+    services.draw_cancel(draw=first, reason="the notary fell ill", actor=None)
+    closed = services.pools_close_due(now=at(2020, 2, 20, 21))
+
+    assert [d.pk for d in closed] == [second.pk]
+    assert closed[0].pool_size == 2  # its reservations are in the next pool
+
+
+def test_a_pool_closed_late_holds_exactly_the_reservations_made_before_its_cut_off(campaign):
+    services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
+    draw, _ = services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+    services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18))
+    seed_pool([10000001], made=at(2020, 2, 18, 20, 59, 59))
+    seed_pool([10000002], made=at(2020, 2, 18, 21, 0))  # at the cut-off: the next pool
+
+    (closed,) = services.pools_close_due(now=at(2020, 2, 18, 23, 30))  # beat was down
+
+    assert closed.pool_size == 1
+    assert closed.pool_cutoff == at(2020, 2, 18, 21, 0)
+
+
+def test_a_draw_held_late_gives_its_winners_a_window_still_ahead(campaign):
+    from tests.lottery.helpers import SECRET
+
+    services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
+    draw, _ = services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+    seed_pool([10000001], made=at(2020, 2, 18, 10))
+    services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18))
+    services.pools_close_due(now=at(2020, 2, 18, 21))
+    draw.refresh_from_db()
+    services.draw_fix_public_value(draw=draw, value="1", actor=None)
+    services.draw_reveal(draw=draw, secret=SECRET, notary=None)
+
+    # Its window (19 Feb 14:00 to 20 Feb 14:00) has passed when the draw is at last held.
+    draw = services.draw_run(draw=draw, actor=None, now=at(2020, 2, 21, 9, 0))
+
+    assert (draw.purchase_opens_at, draw.purchase_closes_at) == (
+        at(2020, 2, 21, 14, 0),
+        at(2020, 2, 22, 14, 0),
+    )
+
+
+def test_resuming_on_the_day_of_the_pause_brings_the_cancelled_draws_back(campaign):
+    first, second = services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+    services.schedule_pause(reason="short", actor=None, now=at(2020, 2, 17, 9))
+
+    resumed = services.schedule_resume(actor=None, now=at(2020, 2, 17, 12))
+
+    assert [d.scheduled_at for d in resumed] == [first.scheduled_at, second.scheduled_at]
+    first.refresh_from_db()
+    assert first.status == DrawStatus.CANCELLED  # the old record stays, with its reason
+
+
+def test_a_changed_draw_time_does_not_give_a_day_two_regular_draws(campaign):
+    from reservations.models import CampaignConfig
+
+    services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+    CampaignConfig.objects.update(draw_time=datetime.time(15, 0))
+
+    made = services.schedule_keep(now=at(2020, 2, 17, 9, 0))
+
+    assert made == []
+    assert Draw.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_pause_is_in_force_no_regular_draw_waits_to_be_held(fuzhou):
+    from reservations.models import CampaignConfig
+
+    CampaignConfig.objects.filter(pk=1).update(start_date=datetime.date(2020, 2, 17))
+    calls = iter(range(8))
+
+    def keep_or_pause():
+        if next(calls) % 2:
+            return services.schedule_pause(reason="short", actor=None, now=at(2020, 2, 17)).pk
+        return len(services.schedule_keep(now=at(2020, 2, 17, 8, 0)))
+
+    at_once(8, keep_or_pause)
+
+    assert SchedulePause.objects.filter(in_force=True).count() == 1
+    assert not Draw.objects.filter(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pools_closing_at_once_close_one_and_refuse_the_other(fuzhou):
+    from reservations.models import CampaignConfig
+
+    CampaignConfig.objects.filter(pk=1).update(start_date=datetime.date(2020, 2, 17))
+    services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
+    first, second = services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+    for draw in (first, second):
+        services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18))
+    draws = iter([first, second])
+
+    outcomes = at_once(
+        2,
+        lambda: (
+            services.draw_close_pool(
+                draw=next(draws), quota=1, actor=None, now=at(2020, 2, 20, 21)
+            ).status
+        ),
+    )
+
+    assert sorted(outcomes) == ["another_closed", "pool_closed"]

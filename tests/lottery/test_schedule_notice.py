@@ -62,3 +62,11 @@ def test_a_waiting_resident_sees_the_draw_their_reservation_is_in(client, taijia
 
     # The extra draw this afternoon comes first.
     assert draw.pk and "Next draw: 2020-02-18 16:00." in me
+
+
+def test_a_draw_whose_cut_off_passed_without_a_commitment_is_not_announced(client, campaign):
+    with time_machine.travel(at(2020, 2, 18, 22, 0), tick=False):
+        services.schedule_keep(now=at(2020, 2, 17, 8, 0))  # 19 Feb and 21 Feb, never committed
+        home = page(client)
+
+    assert "The next draw is at 2020-02-21 10:00." in home
