@@ -169,22 +169,6 @@ def draws_entered(
     return entered
 
 
-@dataclass(frozen=True)
-class Fulfilment:
-    home_delivery: bool
-    pickup_point: object | None
-
-
-def fulfilment_for(reservation) -> Fulfilment:
-    """Rule 9: home delivery inside the partner's range, else the district's pickup point."""
-    from pickup.models import PickupPoint
-
-    if reservation.town.in_delivery_range:
-        return Fulfilment(home_delivery=True, pickup_point=None)
-    point = PickupPoint.objects.filter(district_id=reservation.district_id).first()
-    return Fulfilment(home_delivery=False, pickup_point=point)
-
-
 def purchase_window(
     *, config: CampaignConfig, reservation
 ) -> tuple[datetime.datetime, datetime.datetime] | None:
