@@ -29,8 +29,7 @@ from orders.services import (
     partner_authenticate,
 )
 from pickup.models import PickupPoint
-from pickup.selectors import NoPickupPoint, route_for
-from reservations.selectors import campaign_get
+from pickup.selectors import NoPickupPoint
 from reservations.validators import normalize_contact_phone
 
 MAX_TEXT = 500  # characters of any text field: far more than any address
@@ -280,10 +279,10 @@ def verify(request, data: dict):
     number = fields.reservation_number()
     if fields.errors:
         return fields.invalid()
-    config = campaign_get()
-    check = eligibility_check(
-        phone=phone, address=address, number=number, config=config, now=timezone.now()
-    )
+    try:
+        check = eligibility_check(phone=phone, address=address, number=number, now=timezone.now())
+    except NoPickupPoint:
+        return _no_route()
     if not check.eligible:
         return _answer(
             200,
@@ -293,20 +292,17 @@ def verify(request, data: dict):
                 "message": _reason_message(check.reason),
             },
         )
-    try:
-        route = route_for(check.reservation)
-    except NoPickupPoint:
-        return _no_route()
+    terms, route = check.terms, check.route
     return _answer(
         200,
         {
             "eligible": True,
-            "reservation_number": check.reservation.number_display,
-            "pack_size": config.pack_size,
-            "unit_price": f"{config.unit_price:.2f}",
+            "reservation_number": check.candidate.number_display,
+            "pack_size": terms.pack_size,
+            "unit_price": f"{terms.unit_price:.2f}",
             "fulfilment": route.fulfilment.value,
             "pickup_point": _point(route.pickup_point),
-            "order_deadline": timezone.localtime(check.window[1]).isoformat(),
+            "order_deadline": timezone.localtime(check.candidate.window[1]).isoformat(),
         },
     )
 

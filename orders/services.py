@@ -20,7 +20,13 @@ from lottery.models import Draw, DrawStatus
 from notifications.models import Kind, OutboxMessage
 from notifications.services import NewMessage, messages_enqueue
 from orders.models import Order, OrderStatus, Partner
-from orders.selectors import Reason, address_key, eligibility_check, state_reason
+from orders.selectors import (
+    Reason,
+    address_key,
+    candidate_of,
+    eligibility_check,
+    state_reason,
+)
 from pickup.models import Fulfilment
 from pickup.selectors import delivery_date, route_for
 from reservations.models import Reservation, ReservationState
@@ -152,21 +158,19 @@ def order_place(
         )
         if replay is not None:
             return replay
-        config = campaign_get()
-        check = eligibility_check(
-            phone=phone, address=address, number=number, config=config, now=now
-        )
+        check = eligibility_check(phone=phone, address=address, number=number, now=now)
         if not check.eligible:
             raise NotEligible(check.reason)
+        config = campaign_get()
         with transaction.atomic():
             # The win's row lock serialises every order for it: the first sees it won and
             # orders; the others wait, then see it ordered.
             reservation = (
                 Reservation.objects.select_for_update(of=("self",))
                 .select_related("won_draw", "town", "district", "resident", "community")
-                .get(pk=check.reservation.pk)
+                .get(pk=check.candidate.id)
             )
-            reason, _window = state_reason(reservation, config=config, now=now)
+            reason = state_reason(candidate_of(reservation, config=config), now=now)
             if reason is not None:
                 raise NotEligible(reason)
             route = route_for(reservation)

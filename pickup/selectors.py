@@ -32,10 +32,17 @@ def route_for(reservation: Reservation) -> Route:
     """Home delivery when the reservation's town is inside the partner's range, else the
     district's pickup point (one per district, held by a constraint)."""
     if reservation.town.in_delivery_range:
-        return Route(fulfilment=Fulfilment.DELIVERY, pickup_point=None)
+        return route_from(in_delivery_range=True, point=None)
     point = PickupPoint.objects.filter(district_id=reservation.district_id).first()
+    return route_from(in_delivery_range=False, point=point)
+
+
+def route_from(*, in_delivery_range: bool, point: PickupPoint | None) -> Route:
+    """The same rule, for a caller that read the town's range and the district's point."""
+    if in_delivery_range:
+        return Route(fulfilment=Fulfilment.DELIVERY, pickup_point=None)
     if point is None:
-        raise NoPickupPoint(reservation.district_id)
+        raise NoPickupPoint
     return Route(fulfilment=Fulfilment.PICKUP, pickup_point=point)
 
 

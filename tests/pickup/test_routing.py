@@ -112,3 +112,18 @@ def test_a_pickup_order_tells_the_resident_where_and_when(api, campaign, at_time
     message = OutboxMessage.objects.get(kind="pickup_notice")
     assert message.recipient == "+8613800000404"
     assert "02-20" in message.text and win.number_display in message.text
+
+
+def test_a_town_out_of_range_in_a_district_without_a_point_cannot_be_routed(api, campaign, at_time):
+    """Gulou has no pickup point: an official who moves one of its towns out of the range must
+    add one first. Until then the partner is told, not given a wrong route."""
+    from reservations.models import Town
+
+    resident = make_resident(phone="13800000501", town="鼓东街道", serial=501)
+    (win,) = draw_all(reserve(resident))
+    Town.objects.filter(name="鼓东街道").update(in_delivery_range=False)
+    at_time(DURING)
+    response = api("verify", body_of(win))
+    assert (response.status_code, response.json()) == (503, {"error": "routing_unavailable"})
+    assert api("orders", order_body(win)).status_code == 503
+    assert not Order.objects.exists()
