@@ -1,21 +1,29 @@
 import csv
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, Partner
-from orders.services import partner_revoke
+from orders.services import PartnerExists, partner_create, partner_revoke
 from reservations import roles
 from reservations.admin import SafeActionsMixin, in_group
 from reservations.validators import mask_phone
 
 
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=100)
+
+
 @admin.register(Partner)
 class PartnerAdmin(SafeActionsMixin, admin.ModelAdmin):
-    """Partners are created with `manage.py create_partner` (which shows the token once)."""
+    """Officials create partners here or with `manage.py create_partner`; either shows the
+    token once, and only its hash is kept."""
 
     list_display = ["name", "created_at", "revoked_at"]
     readonly_fields = ["name", "created_at", "revoked_at"]
@@ -26,8 +34,30 @@ class PartnerAdmin(SafeActionsMixin, admin.ModelAdmin):
         for partner in queryset:
             partner_revoke(partner=partner)
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def add_view(self, request, form_url="", extra_context=None):
+        """The token is in this one answer (not a redirect, not a message in a cookie); the
+        admin marks its pages never to be cached."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PartnerForm(request.POST or None)
+        partner, token = None, None
+        if request.method == "POST" and form.is_valid():
+            try:
+                partner, token = partner_create(name=form.cleaned_data["name"])
+            except PartnerExists:
+                form.add_error("name", _("A partner with this name exists already."))
+            else:
+                self.log_addition(request, partner, [{"added": {}}])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add a partner"),
+            "form": form,
+            "opts": self.model._meta,
+            "partner": partner,
+            "token": token,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/orders/add_partner.html", context)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -26,7 +26,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reservations.resident": ("view",),
         "reservations.reservation": ("view",),
         "lottery.supplyarrival": ("view", "add"),
-        "orders.partner": ("view", "change"),
+        "orders.partner": ("view", "add", "change"),
         "orders.order": ("view",),
         "lottery.draw": ("view",),
         "lottery.drawlog": ("view",),

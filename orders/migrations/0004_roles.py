@@ -4,7 +4,8 @@ from reservations.roles import sync_role_permissions
 
 
 class Migration(migrations.Migration):
-    """Officials, committee staff and pickup-point staff read orders (scoped in the admin)."""
+    """Officials add partners; officials, committee staff and pickup-point staff read orders
+    (scoped in the admin)."""
 
     dependencies = [("orders", "0003_order")]
 
