@@ -217,3 +217,13 @@ def test_a_committee_phone_serving_one_reservation_needs_no_number(
     answer = api("verify", {"phone": "0591-87010100", "address": one.address}).json()
     assert answer["eligible"] is True
     assert answer["reservation_number"] == one.number_display
+
+
+def test_verify_asks_the_database_twice(
+    api, taijiang_winner, at_time, django_assert_max_num_queries
+):
+    """The partner's token, then one statement for the buyer's reservations, their draw's
+    window, their point and the campaign's terms (plus its PREPARE on a new connection)."""
+    at_time(DURING)
+    with django_assert_max_num_queries(3):
+        assert api("verify", body_of(taijiang_winner)).json()["eligible"] is True
