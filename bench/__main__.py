@@ -7,9 +7,15 @@ measured in the same run, prints both, and fails when a gate is missed.
 import os
 import sys
 
-from bench import draw, pages, reserve, sms
+from bench import draw, pages, reserve, sms, verify
 
-BENCHMARKS = {"pages": pages.run, "sms": sms.run, "reserve": reserve.run, "draw": draw.run}
+BENCHMARKS = {
+    "pages": pages.run,
+    "sms": sms.run,
+    "reserve": reserve.run,
+    "verify": verify.run,
+    "draw": draw.run,
+}
 
 
 def main(argv: list[str]) -> int:

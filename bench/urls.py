@@ -2,8 +2,15 @@ import itertools
 import os
 
 from django.db import connection
-from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
+from django.http import (
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.urls import include, path
+
+from orders.api import partner_required
 
 
 def baseline(request):
@@ -35,9 +42,26 @@ def baseline_insert_signed_in(request):
     return baseline_insert(request)
 
 
+_lookups = itertools.count()
+
+
+@partner_required
+def baseline_partner(request):
+    """The partner API's baseline: the same token check (one indexed SELECT of the partner),
+    then one indexed SELECT of a reservation by number, behind the same middleware."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    number = 20_000_000 + next(_lookups) % 20_000
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM reservations_reservation WHERE number = %s", [number])
+        cursor.fetchone()
+    return JsonResponse({"ok": True})
+
+
 urlpatterns = [
     path("bench/baseline", baseline),
     path("bench/baseline-insert", baseline_insert),
     path("bench/baseline-insert-signed-in", baseline_insert_signed_in),
+    path("bench/baseline-partner", baseline_partner),
     path("", include("config.urls")),
 ]

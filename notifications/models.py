@@ -10,6 +10,7 @@ class Kind(models.TextChoices):
     COMMITTEE_WIN = "committee_win", _("wins for a committee")
     LAPSE_REMINDER = "lapse_reminder", _("lapse reminder")
     PICKUP_NOTICE = "pickup_notice", _("pickup notice")
+    ORDER_PLACED = "order_placed", _("order placed")
 
 
 class Priority(models.IntegerChoices):
@@ -25,6 +26,7 @@ KIND_PRIORITY = {
     Kind.COMMITTEE_WIN: Priority.NORMAL,
     Kind.LAPSE_REMINDER: Priority.BULK,
     Kind.PICKUP_NOTICE: Priority.NORMAL,
+    Kind.ORDER_PLACED: Priority.NORMAL,
 }
 
 

@@ -1,12 +1,37 @@
-"""Partners and their API tokens. (Orders, routing and lapses come with issue 6.)"""
+"""Partners and their tokens; orders (one pack per win, rule 8); wins that lapse (rule 6).
 
+Every race here is closed by the database: the win's row is locked while an order is placed,
+a partial unique constraint allows one live order per win, the partner's order id is unique
+per partner, and lapses are conditional updates.
+"""
+
+import datetime
 import hashlib
+import json
 import secrets
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from orders.models import Partner
+from lottery.models import Draw, DrawStatus
+from notifications.models import Kind, OutboxMessage
+from notifications.services import NewMessage, messages_enqueue
+from orders.models import Order, OrderStatus, Partner
+from orders.selectors import (
+    Reason,
+    address_key,
+    candidate_of,
+    eligibility_check,
+    state_reason,
+)
+from pickup.models import Fulfilment
+from pickup.selectors import delivery_date, route_for
+from reservations.models import Reservation, ReservationState
+from reservations.selectors import campaign_get, purchase_window
+from reservations.validators import phone_e164
 
 
 class PartnerExists(Exception):
@@ -37,3 +62,286 @@ def partner_authenticate(*, token: str) -> Partner | None:
 
 def partner_revoke(*, partner: Partner) -> None:
     Partner.objects.filter(pk=partner.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+class NotEligible(Exception):
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OrderConflict(Exception):
+    """The partner's order id was used before for a different request."""
+
+
+class IllegalStep(Exception):
+    def __init__(self, current: str) -> None:
+        super().__init__(current)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    created: bool  # False: a retry, answered with the order the first request placed
+
+
+def request_fingerprint(*, phone: str, address: str, number: int | None, quantity: int) -> str:
+    """The request as it matters: two bodies that differ only as rule 8 ignores are the same."""
+    canonical = json.dumps([phone, address_key(address), number, quantity])
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(*, partner: Partner, partner_order_id: str, fingerprint: str) -> Placed | None:
+    order = (
+        Order.objects.select_related("reservation", "pickup_point")
+        .filter(partner=partner, partner_order_id=partner_order_id)
+        .first()
+    )
+    if order is None:
+        return None
+    if order.request_fingerprint != fingerprint:
+        raise OrderConflict(partner_order_id)
+    return Placed(order=order, created=False)
+
+
+def _order_message(order: Order, reservation: Reservation) -> NewMessage:
+    """The buyer (or their committee) learns where and when the pack comes."""
+    if reservation.by_committee:
+        recipient = reservation.community.phone  # as the win message: the committee's line
+    else:
+        recipient = phone_e164(reservation.phone)
+    day = f"{order.delivery_date:%m-%d}"
+    if order.fulfilment == Fulfilment.PICKUP:
+        kind = Kind.PICKUP_NOTICE
+        context = {
+            "number": reservation.number_display,
+            "point": order.pickup_point.name,
+            "date": day,
+        }
+    else:
+        kind = Kind.ORDER_PLACED
+        context = {"number": reservation.number_display, "date": day}
+    return NewMessage(
+        recipient=recipient,
+        kind=kind,
+        dedupe_key=f"order:{order.pk}",
+        context=context,
+        language=reservation.resident.language,
+    )
+
+
+def order_place(
+    *,
+    partner: Partner,
+    partner_order_id: str,
+    phone: str,
+    address: str,
+    number: int | None,
+    quantity: int,
+    now: datetime.datetime,
+) -> Placed:
+    """Record the one order a win allows. `phone` is normalised. Raises NotEligible with the
+    first reason that applies, or OrderConflict when the id was used for another request.
+
+    The same id with the same request, even at the same moment, gets the first answer.
+    """
+    fingerprint = request_fingerprint(
+        phone=phone, address=address, number=number, quantity=quantity
+    )
+    try:
+        replay = _replay(
+            partner=partner, partner_order_id=partner_order_id, fingerprint=fingerprint
+        )
+        if replay is not None:
+            return replay
+        check = eligibility_check(phone=phone, address=address, number=number, now=now)
+        if not check.eligible:
+            raise NotEligible(check.reason)
+        config = campaign_get()
+        with transaction.atomic():
+            # The win's row lock serialises every order for it: the first sees it won and
+            # orders; the others wait, then see it ordered.
+            reservation = (
+                Reservation.objects.select_for_update(of=("self",))
+                .select_related("won_draw", "town", "district", "resident", "community")
+                .get(pk=check.candidate.id)
+            )
+            reason = state_reason(candidate_of(reservation, config=config), now=now)
+            if reason is not None:
+                raise NotEligible(reason)
+            route = route_for(reservation)
+            order = Order.objects.create(
+                partner=partner,
+                partner_order_id=partner_order_id,
+                reservation=reservation,
+                fulfilment=route.fulfilment,
+                pickup_point=route.pickup_point,
+                delivery_date=delivery_date(
+                    fulfilment=route.fulfilment, config=config, ordered_at=now
+                ),
+                request_fingerprint=fingerprint,
+                created_at=now,
+                updated_at=now,
+            )
+            Reservation.objects.filter(pk=reservation.pk, state=ReservationState.WON).update(
+                state=ReservationState.ORDERED
+            )
+            messages_enqueue(messages=[_order_message(order, reservation)])
+        return Placed(order=order, created=True)
+    except IntegrityError as error:
+        # The constraints, not the checks above, have the last word.
+        replay = _replay(
+            partner=partner, partner_order_id=partner_order_id, fingerprint=fingerprint
+        )
+        if replay is not None:
+            return replay
+        if "one_live_order_per_win" in str(error):
+            raise NotEligible(Reason.ALREADY_ORDERED) from None
+        raise
+    except NotEligible as refusal:
+        # The same id sent twice at once: the second waited for the first, which ordered.
+        if refusal.reason == Reason.ALREADY_ORDERED:
+            replay = _replay(
+                partner=partner, partner_order_id=partner_order_id, fingerprint=fingerprint
+            )
+            if replay is not None:
+                return replay
+        raise
+
+
+# Which status may follow which: the partner reports its steps in order.
+NEXT_STATUSES = {
+    OrderStatus.PLACED: {OrderStatus.DISPATCHED, OrderStatus.CANCELLED},
+    OrderStatus.DISPATCHED: {OrderStatus.DELIVERED},
+    OrderStatus.DELIVERED: set(),
+    OrderStatus.CANCELLED: set(),
+}
+
+
+def order_set_status(*, order: Order, status: str, now: datetime.datetime) -> Order:
+    """The partner reports a step. Repeating the current status changes nothing; an illegal
+    step (cancel after dispatch, deliver before dispatch, anything after the end) raises
+    IllegalStep.
+
+    Cancelling gives the win back while its purchase window lasts (the resident may order
+    again); after the window it lapses, and its pack returns to stock. Delivered home is
+    collected; a pack delivered to a pickup point is collected when the point hands it over.
+    """
+    with transaction.atomic():
+        # Locks in the order placing takes them: the win, then its order.
+        reservation = (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("won_draw")
+            .get(pk=order.reservation_id)
+        )
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == status:
+            return locked
+        if status not in NEXT_STATUSES[OrderStatus(locked.status)]:
+            raise IllegalStep(locked.status)
+        fields: dict = {"status": status, "updated_at": now}
+        if status == OrderStatus.DISPATCHED:
+            fields["dispatched_at"] = now
+        elif status == OrderStatus.DELIVERED:
+            fields["delivered_at"] = now
+            if locked.fulfilment == Fulfilment.DELIVERY:
+                _move_reservation(reservation, ReservationState.COLLECTED)
+        elif status == OrderStatus.CANCELLED:
+            fields["cancelled_at"] = now
+            window = purchase_window(config=campaign_get(), reservation=reservation)
+            back = window is not None and now < window[1]
+            _move_reservation(
+                reservation, ReservationState.WON if back else ReservationState.LAPSED
+            )
+        Order.objects.filter(pk=locked.pk).update(**fields)
+        locked.refresh_from_db()
+        return locked
+
+
+def _move_reservation(reservation: Reservation, to: str) -> None:
+    Reservation.objects.filter(pk=reservation.pk, state=ReservationState.ORDERED).update(state=to)
+
+
+# --- lapses and reminders (rule 6) ------------------------------------------------------------
+
+DRAWN = [DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
+
+
+def wins_lapse(*, now: datetime.datetime) -> int:
+    """Wins not ordered when their purchase window closed lapse; their packs count as stock
+    again (lottery.services.stock_packs) and the number is void. The cooldown (rule 7) runs
+    from the draw, as for a win that was bought: `won_at` stays. A conditional update per
+    draw: any number of runs, at once or again, lapse each win once."""
+    lapsed = 0
+    closed = Draw.objects.filter(status__in=DRAWN, purchase_closes_at__lte=now)
+    for draw_id in closed.values_list("pk", flat=True):
+        lapsed += Reservation.objects.filter(
+            won_draw_id=draw_id, state=ReservationState.WON
+        ).update(state=ReservationState.LAPSED)
+    return lapsed
+
+
+REMINDER_BATCH = 2000
+
+
+def _reminder_key(reservation_id: int) -> str:
+    return f"lapse-reminder:{reservation_id}"
+
+
+def lapse_reminders_send(*, now: datetime.datetime) -> int:
+    """One SMS per win not yet ordered, the configured time before its window closes. The
+    outbox's dedupe key makes it once per win, however often this runs; wins already
+    reminded are skipped in the query, through the key's unique index."""
+    hours = campaign_get().lapse_reminder_hours
+    if hours == 0:
+        return 0
+    due = Draw.objects.filter(
+        status__in=DRAWN,
+        purchase_closes_at__gt=now,
+        purchase_closes_at__lte=now + datetime.timedelta(hours=hours),
+    )
+    queued = 0
+    for draw in due:
+        closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
+        reminded = OutboxMessage.objects.filter(dedupe_key=OuterRef("reminder_key"))
+        pending = (
+            Reservation.objects.filter(won_draw=draw, state=ReservationState.WON)
+            .annotate(
+                reminder_key=Concat(
+                    Value("lapse-reminder:"), Cast("id", CharField()), output_field=CharField()
+                )
+            )
+            .filter(~Exists(reminded))
+            .order_by("id")
+        )
+        while True:
+            batch = list(
+                pending.values_list(
+                    "id",
+                    "number",
+                    "phone",
+                    "by_committee",
+                    "community__phone",
+                    "resident__language",
+                )[:REMINDER_BATCH]
+            )
+            if not batch:
+                break
+            messages = [
+                NewMessage(
+                    recipient=committee_phone if by_committee else phone_e164(phone),
+                    kind=Kind.LAPSE_REMINDER,
+                    dedupe_key=_reminder_key(pk),
+                    context={"number": f"{number:08d}", "closes": closes},
+                    language=language,
+                )
+                for pk, number, phone, by_committee, committee_phone, language in batch
+            ]
+            with transaction.atomic():
+                messages_enqueue(messages=messages)
+            queued += len(messages)
+    return queued

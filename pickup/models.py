@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from reservations.models import BilingualNameMixin
 
 
+class Fulfilment(models.TextChoices):
+    """How a pack reaches its buyer (rule 9)."""
+
+    DELIVERY = "delivery", _("home delivery")
+    PICKUP = "pickup", _("through the pickup point")
+
+
 class PickupPoint(BilingualNameMixin, models.Model):
     """A district's pickup point (代收点), for orders from out-of-range towns (rule 9)."""
 

@@ -129,6 +129,7 @@ class CampaignConfigAdmin(admin.ModelAdmin):
                     "purchase_opens_at",
                     "purchase_window_hours",
                     "cooldown_days",
+                    "lapse_reminder_hours",
                     "pickup_cutoff_time",
                     "pickup_delivery_time",
                 ]

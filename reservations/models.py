@@ -177,6 +177,14 @@ class CampaignConfig(models.Model):
         default=10,
         help_text=_("Rule 7: from 00:00 of this day after the draw day."),
     )
+    lapse_reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder to order, hours before the purchase window closes"),
+        default=4,
+        help_text=_(
+            "Winners who have not ordered get one SMS this long before their win "
+            "lapses; 0 sends none."
+        ),
+    )
     pickup_cutoff_time = models.TimeField(
         _("pickup-point order cut-off"), default=datetime.time(12, 0)
     )

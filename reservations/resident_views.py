@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from orders.selectors import order_live_for
+from pickup.selectors import NoPickupPoint, route_for
 from reservations import limits
 from reservations.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations.identity import IdentityUnavailable
@@ -25,7 +27,6 @@ from reservations.selectors import (
     draw_pool_cutoff,
     draw_schedule_next,
     draws_entered,
-    fulfilment_for,
     purchase_window,
     window_status,
 )
@@ -148,6 +149,16 @@ def sign_out(request):
     return redirect("home")
 
 
+def _route(reservation):
+    """Where the pack of this reservation would go now (rule 9), if it can be routed."""
+    if reservation is None:
+        return None
+    try:
+        return route_for(reservation)
+    except NoPickupPoint:
+        return None
+
+
 def _future(day, now):
     return day if day and day > timezone.localtime(now).date() else None
 
@@ -177,7 +188,8 @@ def me(request):
         "purchase_window": (
             purchase_window(config=config, reservation=reservation) if reservation else None
         ),
-        "fulfilment": fulfilment_for(reservation) if reservation else None,
+        "fulfilment": _route(reservation),
+        "order": order_live_for(reservation) if reservation else None,
         "phone": request.user.phone,
     }
     return render(request, "residents/me.html", context)

@@ -26,7 +26,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reservations.resident": ("view",),
         "reservations.reservation": ("view",),
         "lottery.supplyarrival": ("view", "add"),
-        "orders.partner": ("view", "change"),
+        "orders.partner": ("view", "add", "change"),
+        "orders.order": ("view",),
         "lottery.draw": ("view",),
         "lottery.drawlog": ("view",),
         # Read the outbox, and retry failed messages.
@@ -46,11 +47,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Their own community's residents only (the admin scopes the querysets).
         "reservations.resident": ("view", "add", "change"),
         "reservations.reservation": ("view",),
+        # Their residents' orders (scoped in the admin).
+        "orders.order": ("view",),
     },
     PICKUP_STAFF: {
         "reservations.district": ("view",),
         "reservations.town": ("view",),
         "pickup.pickuppoint": ("view",),
+        # The orders routed to their point (scoped in the admin).
+        "orders.order": ("view",),
     },
 }
 

@@ -169,32 +169,32 @@ def draws_entered(
     return entered
 
 
-@dataclass(frozen=True)
-class Fulfilment:
-    home_delivery: bool
-    pickup_point: object | None
-
-
-def fulfilment_for(reservation) -> Fulfilment:
-    """Rule 9: home delivery inside the partner's range, else the district's pickup point."""
-    from pickup.models import PickupPoint
-
-    if reservation.town.in_delivery_range:
-        return Fulfilment(home_delivery=True, pickup_point=None)
-    point = PickupPoint.objects.filter(district_id=reservation.district_id).first()
-    return Fulfilment(home_delivery=False, pickup_point=point)
-
-
 def purchase_window(
     *, config: CampaignConfig, reservation
 ) -> tuple[datetime.datetime, datetime.datetime] | None:
     """Rule 6: from the configured time on the draw day, for the configured hours."""
-    if reservation.won_at is None:
+    draw = reservation.won_draw if reservation.won_draw_id else None
+    return purchase_window_from(
+        won_at=reservation.won_at,
+        draw_window=(draw.purchase_opens_at, draw.purchase_closes_at) if draw else None,
+        opens_at=config.purchase_opens_at,
+        hours=config.purchase_window_hours,
+    )
+
+
+def purchase_window_from(
+    *,
+    won_at: datetime.datetime | None,
+    draw_window: tuple[datetime.datetime | None, datetime.datetime | None] | None,
+    opens_at: datetime.time,
+    hours: int,
+) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The same rule from the values themselves, for a caller that read them in one query."""
+    if won_at is None:
         return None
-    if reservation.won_draw_id and reservation.won_draw.purchase_opens_at:
-        draw = reservation.won_draw  # the window the draw fixed (an official may adjust it)
-        return draw.purchase_opens_at, draw.purchase_closes_at
+    if draw_window and draw_window[0]:
+        return draw_window  # the window the draw fixed (an official may adjust it)
     tz = timezone.get_default_timezone()
-    day = timezone.localtime(reservation.won_at).date()
-    opens = datetime.datetime.combine(day, config.purchase_opens_at, tzinfo=tz)
-    return opens, opens + datetime.timedelta(hours=config.purchase_window_hours)
+    day = timezone.localtime(won_at).date()
+    opens = datetime.datetime.combine(day, opens_at, tzinfo=tz)
+    return opens, opens + datetime.timedelta(hours=hours)

@@ -60,6 +60,34 @@ def normalize_phone(value: str) -> str:
     return match.group(1)
 
 
+# A fixed line: 0, a 2-3 digit area code and a 7-8 digit number (0591-87010100), or the same
+# with +86 / 0086 in front of the area code. Committees may have only such a line (rule 10).
+_LANDLINE_RE = re.compile(r"(?:\+86|0086)?0?([1-9][0-9]{8,10})")
+_LANDLINE_PUNCTUATION = str.maketrans(dict.fromkeys("()（）", None))
+
+
+def normalize_contact_phone(value: str) -> str:
+    """A mobile number as at sign-in (11 digits), or else a committee's fixed line as its
+    digits with the leading 0 (059187010100): the key two spellings of one phone share."""
+    try:
+        return normalize_phone(value)
+    except ValidationError:
+        pass
+    compact = value.strip().translate(_PHONE_TRANSLATION).translate(_LANDLINE_PUNCTUATION)
+    match = _LANDLINE_RE.fullmatch(compact)
+    if match is None or not compact.startswith(("0", "+86")):
+        raise ValidationError(_PHONE_MESSAGE, code="phone")
+    return "0" + match.group(1)
+
+
+def mask_phone(value: str) -> str:
+    """What staff lists and exports show of a phone: the first three and last four digits."""
+    digits = "".join(char for char in value if char.isascii() and char.isdigit())
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
 def phone_e164(phone11: str) -> str:
     """The international form the SMS gateway wants."""
     # Normalising again is idempotent and keeps a malformed number out of the outbox.

@@ -192,3 +192,15 @@ TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 LOGIN_URL = "sign_in"
 AUTHENTICATION_BACKENDS = ["reservations.auth.LockoutModelBackend"]
+
+# Partner retailer API (orders/): requests per second per partner, all processes together,
+# before answering 429; and the largest request body accepted (bytes) before answering 413.
+PARTNER_API_RATE_PER_SECOND = env.int("PARTNER_API_RATE_PER_SECOND", default=500)
+PARTNER_API_MAX_BODY_BYTES = env.int("PARTNER_API_MAX_BODY_BYTES", default=4096)
+# Wins lapse when their purchase window closes, and winners who have not ordered are reminded
+# (the reminder's lead time is in the campaign configuration). Both are safe to run again.
+CELERY_BEAT_SCHEDULE["lapse-wins"] = {"task": "orders.tasks.lapse_wins", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["send-lapse-reminders"] = {
+    "task": "orders.tasks.send_lapse_reminders",
+    "schedule": 60.0,
+}

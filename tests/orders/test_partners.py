@@ -57,3 +57,24 @@ def test_officials_revoke_tokens_in_the_admin(client, official, partner):
 def test_committee_staff_cannot_see_partners(client, committee_staff):
     client.force_login(committee_staff)
     assert client.get(reverse("admin:orders_partner_changelist")).status_code == 403
+
+
+def test_officials_create_a_partner_in_the_admin_and_see_its_token_once(client, official):
+    client.force_login(official)
+    url = reverse("admin:orders_partner_add")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "永辉超市"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    token = response.context["token"]
+    assert token and token in response.content.decode()
+    assert partner_authenticate(token=token) == Partner.objects.get(name="永辉超市")
+    again = client.post(url, {"name": "永辉超市"})
+    assert again.context["token"] is None
+    assert Partner.objects.filter(name="永辉超市").count() == 1
+
+
+def test_committee_staff_cannot_add_partners(client, committee_staff):
+    client.force_login(committee_staff)
+    assert client.post(reverse("admin:orders_partner_add"), {"name": "x"}).status_code == 403
+    assert not Partner.objects.exists()

@@ -69,6 +69,7 @@ CONFIG_FORM = {
     "purchase_opens_at": "14:00",
     "purchase_window_hours": "24",
     "cooldown_days": "7",
+    "lapse_reminder_hours": "4",
     "pickup_cutoff_time": "12:00",
     "pickup_delivery_time": "15:00",
     "city_hotline": "12345",

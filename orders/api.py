@@ -1,0 +1,359 @@
+"""The partner retailer's JSON API, /api/partner/v1/ (docs/partner-api.md).
+
+Thin: authenticate, limit, parse and validate the body, call a selector or service, answer.
+Every answer is JSON; messages are in the reader's language (Accept-Language; Chinese first).
+"""
+
+import json
+import math
+import threading
+import unicodedata
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from notifications.ratelimit import RateLimiter
+from orders.models import Order, OrderStatus, Partner
+from orders.selectors import Reason, eligibility_check, order_for_partner
+from orders.services import (
+    IllegalStep,
+    NotEligible,
+    OrderConflict,
+    order_place,
+    order_set_status,
+    partner_authenticate,
+)
+from pickup.models import PickupPoint
+from pickup.selectors import NoPickupPoint
+from reservations.validators import normalize_contact_phone
+
+MAX_TEXT = 500  # characters of any text field: far more than any address
+
+
+def _answer(status: int, data: dict) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _error(status: int, error: str, **extra) -> JsonResponse:
+    return _answer(status, {"error": error, **extra})
+
+
+def _refusal(status: int, reason: str) -> JsonResponse:
+    return _answer(status, {"reason": reason, "message": _reason_message(reason)})
+
+
+def _reason_message(reason: str) -> str:
+    if reason == "conflict":
+        return _("This partner_order_id was already used for a different order.")
+    if reason == "illegal_transition":
+        return _("This order cannot move to that status from its current one.")
+    return str(Reason(reason).label)
+
+
+# --- authentication, limits, body -------------------------------------------------------------
+
+
+def _bearer_token(request) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _space, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def partner_required(view):
+    """A live partner token in `Authorization: Bearer …`, or 401. No session, no CSRF: the
+    token is the credential, and it is never in a cookie."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        partner = partner_authenticate(token=_bearer_token(request))
+        if partner is None:
+            response = _error(401, "unauthorized")
+            response["WWW-Authenticate"] = 'Bearer realm="partner"'
+            return response
+        request.partner = partner
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+_limiters: dict[tuple[int, int], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def _rate_allowed(partner: Partner) -> bool:
+    """Each partner's own rate, counted in Redis across every process."""
+    per_second = settings.PARTNER_API_RATE_PER_SECOND
+    with _limiters_lock:
+        limiter = _limiters.get((partner.pk, per_second))
+        if limiter is None:
+            limiter = RateLimiter(
+                per_second=per_second,
+                key=f"partner-api:{partner.pk}",
+                chunk=max(1, min(10, per_second // 100)),
+                window_seconds=1.0,
+            )
+            _limiters[(partner.pk, per_second)] = limiter
+    return limiter.try_acquire()
+
+
+class BadBody(Exception):
+    pass
+
+
+def _no_constants(name: str):
+    raise BadBody(name)  # NaN and Infinity are not JSON
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999999 would read as infinity
+        raise BadBody(text)
+    return number
+
+
+def _json_object(body: bytes) -> dict:
+    try:
+        data = json.loads(body, parse_constant=_no_constants, parse_float=_finite_float)
+    except (ValueError, RecursionError, BadBody):  # decode errors, huge integers, deep nesting
+        raise BadBody from None
+    if not isinstance(data, dict):
+        raise BadBody
+    return data
+
+
+def partner_api(view):
+    """Everything the partner endpoints share, in this order: 401 without a live token, 405
+    for anything but POST, 429 over the partner's rate, 415 unless the body is JSON, 413 over
+    the size limit, 400 unless it is a JSON object. The view gets the object."""
+
+    @partner_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            response = _error(405, "method_not_allowed")
+            response["Allow"] = "POST"
+            return response
+        if not _rate_allowed(request.partner):
+            response = _error(429, "rate_limited")
+            response["Retry-After"] = "1"
+            return response
+        content_type = request.content_type or ""
+        if content_type.lower() != "application/json":
+            return _error(415, "unsupported_media_type")
+        limit = settings.PARTNER_API_MAX_BODY_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            return _error(413, "too_large")
+        body = request.read(limit + 1)
+        if len(body) > limit:
+            return _error(413, "too_large")
+        try:
+            data = _json_object(body)
+        except BadBody:
+            return _error(400, "invalid", fields={"body": _("The body must be a JSON object.")})
+        return view(request, data, *args, **kwargs)
+
+    return wrapper
+
+
+# --- fields -----------------------------------------------------------------------------------
+
+
+class Fields:
+    """Reads the body's fields, collecting a message for each wrong one."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str, *, required: bool = True) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.errors[name] = _("This field is required.")
+            return None
+        if not isinstance(value, str):
+            self.errors[name] = _("This field must be a string.")
+            return None
+        if len(value) > MAX_TEXT or any(
+            unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") and not char.isspace()
+            for char in value
+        ):
+            # Control characters, lone surrogates and unassigned code points are never part
+            # of a phone number or an address (and PostgreSQL refuses NUL).
+            self.errors[name] = _("This text is too long or contains characters it cannot.")
+            return None
+        if not value.strip():
+            self.errors[name] = _("This field may not be blank.")
+            return None
+        return value
+
+    def phone(self) -> str | None:
+        value = self.text("phone")
+        if value is None:
+            return None
+        try:
+            return normalize_contact_phone(value)
+        except ValidationError as error:
+            self.errors["phone"] = str(error.messages[0])
+            return None
+
+    def reservation_number(self) -> int | None:
+        value = self.data.get("reservation_number")
+        if value is None:
+            return None
+        number = None
+        if isinstance(value, str) and len(value) <= 20:
+            digits = unicodedata.normalize("NFKC", value).strip()
+            if len(digits) == 8 and digits.isascii() and digits.isdigit():
+                number = int(digits)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        if number is None or not 10_000_000 <= number <= 99_999_999:
+            self.errors["reservation_number"] = _(
+                'The reservation number has eight digits, e.g. "12345678".'
+            )
+            return None
+        return number
+
+    def quantity(self) -> int | None:
+        value = self.data.get("quantity")
+        if value is None:
+            self.errors["quantity"] = _("This field is required.")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value != 1:
+            self.errors["quantity"] = _("Exactly one pack per win: the quantity must be 1.")
+            return None
+        return value
+
+    def partner_order_id(self) -> str | None:
+        value = self.text("partner_order_id")
+        if value is None:
+            return None
+        if len(value) > 64 or not value.isascii() or not value.isprintable() or " " in value:
+            self.errors["partner_order_id"] = _(
+                "The partner's order id is 1 to 64 printable ASCII characters without spaces."
+            )
+            return None
+        return value
+
+    def invalid(self) -> JsonResponse:
+        return _error(400, "invalid", fields=self.errors)
+
+
+def _point(point: PickupPoint | None) -> dict | None:
+    return {"name": point.name, "address": point.address} if point else None
+
+
+def _order_answer(order: Order) -> dict:
+    return {
+        "order_id": str(order.pk),
+        "reservation_number": order.reservation.number_display,
+        "fulfilment": order.fulfilment,
+        "pickup_point": _point(order.pickup_point),
+        "delivery_date": order.delivery_date.isoformat(),
+        "status": order.status,
+    }
+
+
+def _no_route() -> JsonResponse:
+    return _error(503, "routing_unavailable")
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+@partner_api
+def verify(request, data: dict):
+    fields = Fields(data)
+    phone, address = fields.phone(), fields.text("address")
+    number = fields.reservation_number()
+    if fields.errors:
+        return fields.invalid()
+    try:
+        check = eligibility_check(phone=phone, address=address, number=number, now=timezone.now())
+    except NoPickupPoint:
+        return _no_route()
+    if not check.eligible:
+        return _answer(
+            200,
+            {
+                "eligible": False,
+                "reason": check.reason.value,
+                "message": _reason_message(check.reason),
+            },
+        )
+    terms, route = check.terms, check.route
+    return _answer(
+        200,
+        {
+            "eligible": True,
+            "reservation_number": check.candidate.number_display,
+            "pack_size": terms.pack_size,
+            "unit_price": f"{terms.unit_price:.2f}",
+            "fulfilment": route.fulfilment.value,
+            "pickup_point": _point(route.pickup_point),
+            "order_deadline": timezone.localtime(check.candidate.window[1]).isoformat(),
+        },
+    )
+
+
+@partner_api
+def orders(request, data: dict):
+    fields = Fields(data)
+    partner_order_id = fields.partner_order_id()
+    phone, address = fields.phone(), fields.text("address")
+    number, quantity = fields.reservation_number(), fields.quantity()
+    if fields.errors:
+        return fields.invalid()
+    try:
+        placed = order_place(
+            partner=request.partner,
+            partner_order_id=partner_order_id,
+            phone=phone,
+            address=address,
+            number=number,
+            quantity=quantity,
+            now=timezone.now(),
+        )
+    except NotEligible as refusal:
+        return _refusal(409, refusal.reason.value)
+    except OrderConflict:
+        return _refusal(409, "conflict")
+    except NoPickupPoint:
+        return _no_route()
+    return _answer(201 if placed.created else 200, _order_answer(placed.order))
+
+
+@partner_api
+def order_status(request, data: dict, order_id: str):
+    order = order_for_partner(partner_id=request.partner.pk, order_id=order_id)
+    if order is None:
+        return _error(404, "not_found")
+    status = data.get("status")
+    allowed = [OrderStatus.DISPATCHED, OrderStatus.DELIVERED, OrderStatus.CANCELLED]
+    if not isinstance(status, str) or status not in allowed:
+        return _error(
+            400,
+            "invalid",
+            fields={"status": _("The status is one of: dispatched, delivered, cancelled.")},
+        )
+    try:
+        order = order_set_status(order=order, status=status, now=timezone.now())
+    except IllegalStep:
+        return _refusal(409, "illegal_transition")
+    return _answer(200, _order_answer(order))
+
+
+def not_found(request, *args, **kwargs):
+    """Anything else under the API's prefix answers in JSON too."""
+    return _error(404, "not_found")
