@@ -23,7 +23,14 @@ from lottery import verify as algorithm
 from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, SchedulePause, SupplyArrival
 from notifications.models import Kind
 from notifications.services import NewMessage, messages_enqueue
-from reservations.models import District, Reservation, ReservationState, User
+from reservations.models import (
+    Community,
+    District,
+    Reservation,
+    ReservationState,
+    Resident,
+    User,
+)
 from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
 from reservations.services import Refused
 from reservations.validators import phone_e164
@@ -529,6 +536,10 @@ class _Winner:
     language: str
 
 
+def _by_number(winner: _Winner) -> int:
+    return winner.number
+
+
 def _win_messages(draw: Draw, winners: list[_Winner]) -> list[NewMessage]:
     """One SMS per winner; committee-registered winners: their committee, a few numbers each."""
     opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
@@ -616,36 +627,27 @@ def draw_run(
             )
         report("marking the winners", 60)
         with connection.cursor() as cursor:
-            # One array parameter instead of 100,000 separate ones.
+            # One array parameter instead of 100,000 separate ones; the UPDATE returns what the
+            # messages need, so the winners are not read a second time.
             cursor.execute(
                 f"""
                 UPDATE {Reservation._meta.db_table} AS r
                 SET state = 'won', won_at = %s, won_draw_id = %s
-                FROM unnest(%s::integer[]) AS w(number)
+                FROM unnest(%s::integer[]) AS w(number),
+                     {Community._meta.db_table} AS c,
+                     {Resident._meta.db_table} AS p
                 WHERE r.number = w.number AND r.state = 'waiting'
+                  AND c.id = r.community_id AND p.id = r.resident_id
+                RETURNING r.id, r.number, r.phone, r.by_committee, r.community_id, c.name,
+                          c.phone, p.language
                 """,
                 [now, locked.pk, chosen],
             )
-            marked = cursor.rowcount
-        if marked != len(chosen):
+            winners = sorted((_Winner(*row) for row in cursor.fetchall()), key=_by_number)
+        if len(winners) != len(chosen):
             raise RuntimeError(
-                f"draw {draw.pk}: {len(chosen)} winners but {marked} waiting reservations"
+                f"draw {draw.pk}: {len(chosen)} winners but {len(winners)} waiting reservations"
             )
-        winners = [
-            _Winner(*row)
-            for row in Reservation.objects.filter(won_draw=locked)
-            .order_by("number")
-            .values_list(
-                "id",
-                "number",
-                "phone",
-                "by_committee",
-                "community_id",
-                "community__name",
-                "community__phone",
-                "resident__language",
-            )
-        ]
         report("queuing the messages", 75)
         messages_enqueue(messages=_win_messages(locked, winners))
         report("publishing", 95)

@@ -479,11 +479,13 @@ class Reservation(models.Model):
             ),
         ]
         indexes = [
+            # A resident's reservations are found through the resident's foreign-key index (a
+            # resident has a handful); a second index on it cost every reservation and every
+            # win a second index entry.
             # The draw's pool: waiting reservations made before a cut-off.
             models.Index(
                 fields=["created_at"], name="reservation_waiting", condition=Q(state="waiting")
             ),
-            models.Index(fields=["resident", "-created_at"], name="reservation_by_resident"),
         ]
 
     def __str__(self) -> str:
