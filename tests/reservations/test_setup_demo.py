@@ -27,6 +27,12 @@ def test_setup_demo_starts_the_campaign_today_with_one_account_per_role(fuzhou, 
         assert f"password puhui-{username}" in out.getvalue()
     assert User.objects.get(username="committee").community is not None
     assert User.objects.get(username="pickup").pickup_point is not None
+    # The next two draws of the schedule exist at once, with their ceremony pages printed.
+    from lottery.models import Draw
+
+    draws = list(Draw.objects.order_by("scheduled_at"))
+    assert len(draws) == 2 and all(draw.kind == Draw.Kind.REGULAR for draw in draws)
+    assert f"/admin/lottery/draw/{draws[0].pk}/ceremony/" in out.getvalue()
 
 
 def test_setup_demo_twice_keeps_one_account_per_role(fuzhou, settings):

@@ -59,3 +59,14 @@ class Command(BaseCommand):
             if user.pickup_point:
                 where = f"  ({point.name})"
             self.stdout.write(f"  {label:<16} user {username:<10} password {password}{where}")
+        # Beat keeps the schedule from now on; the first draws exist at once for the ceremony page.
+        from lottery.models import Draw
+        from lottery.services import schedule_keep
+
+        schedule_keep(now=timezone.now())
+        coming = Draw.objects.filter(status__in=["scheduled", "committed"]).order_by("scheduled_at")
+        for draw in coming[:2]:
+            self.stdout.write(
+                f"Draw #{draw.pk} at {timezone.localtime(draw.scheduled_at):%Y-%m-%d %H:%M}: "
+                f"http://127.0.0.1:8000/admin/lottery/draw/{draw.pk}/ceremony/"
+            )
