@@ -20,6 +20,12 @@ class PartnerForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
 
 
+def _cell(text: str) -> str:
+    """A value a partner chose, made inert for spreadsheets: one starting like a formula would
+    run as one when the file is opened."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @admin.register(Partner)
 class PartnerAdmin(SafeActionsMixin, admin.ModelAdmin):
     """Officials create partners here or with `manage.py create_partner`; either shows the
@@ -173,8 +179,8 @@ class OrderAdmin(SafeActionsMixin, admin.ModelAdmin):
             writer.writerow(
                 [
                     order.pk,
-                    order.partner.name,
-                    order.partner_order_id,
+                    _cell(order.partner.name),
+                    _cell(order.partner_order_id),
                     order.reservation.number_display,
                     order.reservation.district.name,
                     order.reservation.town.name,

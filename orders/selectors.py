@@ -1,6 +1,8 @@
 """Reads for the partner: who may buy (rules 6, 8, 10), and orders as partners see them."""
 
 import datetime
+import math
+import time
 import unicodedata
 import weakref
 from dataclasses import dataclass
@@ -119,16 +121,32 @@ def _latest_per_resident(candidates: list[Candidate]) -> list[Candidate]:
     return [c for c in latest.values() if c.state != ReservationState.CANCELLED]
 
 
+# Normalised committee phone -> community ids, rebuilt at most this often: every partner
+# request for a phone looks here, and an official's edit of a committee's phone shows within it.
+COMMITTEE_PHONES_TTL_SECONDS = 60.0
+_committee_phones: tuple[float, dict[str, list[int]]] = (-math.inf, {})
+
+
+def _communities_with_phone(phone: str) -> list[int]:
+    """The communities whose phone (as officials typed it) normalises to `phone`."""
+    global _committee_phones
+    built, index = _committee_phones
+    if time.monotonic() - built > COMMITTEE_PHONES_TTL_SECONDS:
+        index = {}
+        for community_id, community_phone in Community.objects.values_list("id", "phone"):
+            try:
+                key = normalize_contact_phone(community_phone)
+            except ValidationError:  # an official typed something that is not a phone
+                continue
+            index.setdefault(key, []).append(community_id)
+        _committee_phones = (time.monotonic(), index)
+    return index.get(phone, [])
+
+
 def _committee_reservations(phone: str) -> list[Reservation]:
-    """Reservations a committee made for its residents under this phone (rule 10). The
-    communities are few; their phones are compared as normalised, not as typed."""
-    ids = []
-    for community_id, community_phone in Community.objects.values_list("id", "phone"):
-        try:
-            if normalize_contact_phone(community_phone) == phone:
-                ids.append(community_id)
-        except ValidationError:  # an official typed something that is not a phone
-            continue
+    """Reservations a committee made for its residents under this phone (rule 10), compared as
+    normalised, not as typed."""
+    ids = _communities_with_phone(phone)
     if not ids:
         return []
     found = Reservation.objects.filter(community_id__in=ids, by_committee=True).select_related(
@@ -222,17 +240,20 @@ def _own_reservations(phone: str) -> tuple[list[Candidate], Terms | None]:
 def candidates_for_phone(phone: str) -> tuple[list[Candidate], Terms | None]:
     """Every reservation made under `phone` (normalised), and the campaign's terms when there
     is any. A resident's own mobile number is found through their account (a unique index)
-    and must be the one the reservation recorded; only when no resident has it is it looked up
-    as a committee's phone."""
+    and must be the one the reservation recorded. A committee's phone may be a mobile that
+    somebody also reserves with: then both sets count, and without a number it is
+    `number_required`."""
+    own: list[Candidate] = []
+    terms = None
     if len(phone) == 11 and phone.startswith("1"):
         own, terms = _own_reservations(phone)
-        if own:
-            return own, terms
     committee = _committee_reservations(phone)
     if not committee:
-        return [], None
+        return own, terms
     config = campaign_get()
-    return [candidate_of(r, config=config) for r in committee], Terms.of(config)
+    seen = {candidate.id for candidate in own}
+    theirs = [candidate_of(r, config=config) for r in committee if r.pk not in seen]
+    return own + theirs, Terms.of(config)
 
 
 @dataclass(frozen=True)

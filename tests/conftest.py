@@ -21,6 +21,15 @@ def empty_redis(settings):
     client.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_committee_phones():
+    """Each test loads its own communities (new ids): the partner API's index of committee
+    phones, kept for a minute in a real process, must not outlive a test."""
+    from orders import selectors
+
+    selectors._committee_phones = (float("-inf"), {})
+
+
 @pytest.fixture
 def fuzhou(db):
     """The city's reference data, as `load_fuzhou` loads it."""

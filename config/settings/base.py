@@ -195,7 +195,7 @@ AUTHENTICATION_BACKENDS = ["reservations.auth.LockoutModelBackend"]
 
 # Partner retailer API (orders/): requests per second per partner, all processes together,
 # before answering 429; and the largest request body accepted (bytes) before answering 413.
-PARTNER_API_RATE_PER_SECOND = env.int("PARTNER_API_RATE_PER_SECOND", default=500)
+PARTNER_API_RATE_PER_SECOND = env.int("PARTNER_API_RATE_PER_SECOND", default=2000)
 PARTNER_API_MAX_BODY_BYTES = env.int("PARTNER_API_MAX_BODY_BYTES", default=4096)
 # Wins lapse when their purchase window closes, and winners who have not ordered are reminded
 # (the reminder's lead time is in the campaign configuration). Both are safe to run again.

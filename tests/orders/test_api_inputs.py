@@ -229,3 +229,24 @@ def test_random_junk_never_gives_a_server_error(api, taijiang_winner, at_time):
             assert response.status_code < 500, (endpoint, body, response.content)
             assert response["Content-Type"] == "application/json"
     assert Order.objects.count() <= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_real_http_a_chunked_body_is_411_and_an_unknown_path_is_json_404(live_server, partner):
+    import requests
+
+    _record, token = partner
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    chunked = requests.post(
+        f"{live_server.url}/api/partner/v1/verify",
+        data=(part for part in [b'{"phone": ', b'"13800000021"}']),  # no length: chunked
+        headers=headers,
+        timeout=10,
+    )
+    unknown = requests.post(
+        f"{live_server.url}/api/partner/v1/nothing", data=b"{}", headers=headers, timeout=10
+    )
+
+    assert (chunked.status_code, chunked.json()) == (411, {"error": "length_required"})
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "not_found"})

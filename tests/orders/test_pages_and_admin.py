@@ -158,3 +158,24 @@ def test_orders_cannot_be_added_changed_or_deleted_in_the_admin(client, official
     assert client.post(url, {"status": "delivered"}).status_code == 403
     order.refresh_from_db()
     assert order.status == "placed"
+
+
+def test_a_partner_order_id_that_looks_like_a_formula_is_inert_in_the_csv(
+    client, api, official, campaign, at_time
+):
+    from orders.models import Order
+
+    resident = make_resident(phone="13800000093", town="苍霞街道", serial=93)
+    (reservation,) = draw_all(reserve(resident))
+    at_time(DURING)
+    assert api("orders", order_body(reservation, "=HYPERLINK(1)")).status_code == 201
+    client.force_login(official)
+
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "export_csv", "_selected_action": [Order.objects.get().pk]},
+    )
+
+    text = response.content.decode("utf-8-sig")
+    assert ",'=HYPERLINK(1)," in text
+    assert ",=HYPERLINK" not in text

@@ -225,5 +225,30 @@ def test_verify_asks_the_database_twice(
     """The partner's token, then one statement for the buyer's reservations, their draw's
     window, their point and the campaign's terms (plus its PREPARE on a new connection)."""
     at_time(DURING)
+    api("verify", body_of(taijiang_winner))  # a process's first request reads the committees
     with django_assert_max_num_queries(3):
         assert api("verify", body_of(taijiang_winner)).json()["eligible"] is True
+
+
+def test_a_committee_mobile_that_someone_also_reserves_with_serves_both(
+    api, campaign, committee_staff, at_time
+):
+    from reservations.models import Community
+
+    # Rule 10 lets a committee's phone be a mobile; here a staff member also reserves with it.
+    Community.objects.filter(pk=committee_staff.community_id).update(phone="13800000041")
+    committee_staff.community.refresh_from_db()
+    own = reserve(make_resident(phone="13800000041", town="苍霞街道", serial=41))
+    theirs = committee_reserve(committee_staff, name="陈伯", serial=1)
+    draw_all(own, theirs)
+    at_time(DURING)
+
+    def verify(reservation=None, address=own.address):
+        body = {"phone": "138 0000 0041", "address": address}
+        if reservation is not None:
+            body["reservation_number"] = reservation.number_display
+        return api("verify", body).json()
+
+    assert verify()["reason"] == "number_required"
+    assert verify(own)["eligible"] is True
+    assert verify(theirs, address=theirs.address)["eligible"] is True
