@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause
@@ -108,6 +108,7 @@ def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
     now = now or timezone.now()
     pause = SchedulePause.objects.filter(in_force=True).first()
     paused = {"paused_reason": pause.reason, "paused_since": pause.started_at} if pause else {}
+    replaced = Draw.objects.filter(postponed_to=OuterRef("pk")).order_by("-scheduled_at")
     coming = (
         Draw.objects.filter(
             Q(status__in=[DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED])
@@ -115,16 +116,21 @@ def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
             | Q(status=DrawStatus.SCHEDULED, pool_cutoff__gt=now),
             scheduled_at__gte=now - datetime.timedelta(days=1),
         )
+        # The draw it replaces, if it was postponed: in the same query (a page residents load).
+        .annotate(
+            postponed_from_at=Subquery(replaced.values("scheduled_at")[:1]),
+            postponed_reason=Subquery(replaced.values("reason")[:1]),
+        )
+        .only("scheduled_at", "pool_cutoff")
         .order_by("scheduled_at", "pk")
         .first()
     )
     if coming is not None:
-        old = coming.postponed_from.order_by("-scheduled_at").first()
         return ScheduleNotice(
             draw_at=coming.scheduled_at,
             cutoff=coming.pool_cutoff,
-            postponed_from=old.scheduled_at if old else None,
-            postponed_reason=old.reason if old else "",
+            postponed_from=coming.postponed_from_at,
+            postponed_reason=coming.postponed_reason or "",
             **paused,
         )
     if pause:

@@ -363,3 +363,19 @@ def test_two_pools_closing_at_once_close_one_and_refuse_the_other(fuzhou):
     )
 
     assert sorted(outcomes) == ["another_closed", "pool_closed"]
+
+
+def test_a_pause_is_a_record_that_can_only_be_ended_once(campaign):
+    from django.db import DatabaseError, transaction
+
+    pause = services.schedule_pause(reason="supply short", actor=None, now=at(2020, 2, 17))
+    paused = SchedulePause.objects.filter(pk=pause.pk)
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        paused.update(reason="something else")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        paused.delete()
+    services.schedule_resume(actor=None, now=at(2020, 2, 18))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        paused.update(in_force=True, ended_at=None)
+    assert paused.get().reason == "supply short"
