@@ -24,8 +24,6 @@ from reservations.models import Resident
 from reservations.selectors import (
     campaign_get,
     cooldown_ends,
-    draw_pool_cutoff,
-    draw_schedule_next,
     draws_entered,
     purchase_window,
     window_status,
@@ -169,13 +167,10 @@ def me(request):
     config = campaign_get()
     now = timezone.now()
     reservation = resident.reservations.order_by("-created_at").first()
-    next_draw = draw_schedule_next(config=config, now=now)
     context = {
         "resident": resident,
         "reservation": reservation,
         "campaign": config,
-        "next_draw": next_draw,
-        "next_cutoff": draw_pool_cutoff(config=config, draw_at=next_draw),
         "window": (
             window_status(config=config, district=resident.district, now=now)
             if resident.district_id

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -10,22 +9,18 @@ from reservations.models import OtherArea
 from reservations.selectors import (
     campaign_get,
     district_windows_list,
-    draw_pool_cutoff,
-    draw_schedule_next,
 )
 from reservations.services import suggestion_submit
 
 
 def home(request):
     config = campaign_get()
-    next_draw = draw_schedule_next(config=config, now=timezone.now())
+    # The next draw comes from the lottery's notice in the template (postponed, paused or not).
     return render(
         request,
         "pages/home.html",
         {
             "campaign": config,
-            "next_draw": next_draw,
-            "next_cutoff": draw_pool_cutoff(config=config, draw_at=next_draw),
             "district_windows": district_windows_list(),
         },
     )
