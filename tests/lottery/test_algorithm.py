@@ -141,3 +141,19 @@ def test_the_fast_ranker_gives_the_same_bytes_as_hmac():
         assert rank_of(number) == algorithm.rank(key, number)
     long_key = bytes(range(100))  # longer than a block: hashed first, as RFC 2104 says
     assert algorithm.ranker(long_key)(12345678) == algorithm.rank(long_key, 12345678)
+
+
+def test_ranking_on_two_cores_gives_exactly_the_verifiers_winners():
+    import random
+
+    from lottery import verify
+    from lottery.services import winners_on_two_cores
+
+    generator = random.Random(5)
+    pool = sorted(generator.sample(range(10_000_000, 100_000_000), 20_000))
+    key = verify.draw_key(bytes(range(32)), "ab" * 32, "3 5 2 6 1 4")
+
+    for quota in (0, 1, 7, 5_000, 20_000, 25_000):
+        assert winners_on_two_cores(key, pool, quota, parallel_from=1) == verify.winners(
+            key, pool, quota
+        )
