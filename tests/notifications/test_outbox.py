@@ -221,3 +221,34 @@ def test_the_send_rate_holds_across_workers_sharing_redis():
     assert len(windows) == 45
     assert max(per_window.values()) <= 10
     assert len(per_window) >= 5  # 45 sends at 10 per window take at least five windows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_batch_goes_in_by_copy_with_its_texts_intact_and_dedupe_kept():
+    from notifications.services import COPY_FROM, NewMessage, messages_enqueue
+
+    def batch(start: int, count: int, committee: str = "庆城社区") -> list[NewMessage]:
+        return [
+            NewMessage(
+                recipient=f"+86199{i:08d}",
+                kind=Kind.COMMITTEE_WIN,
+                dedupe_key=f"copy:{i}",
+                context={"committee": committee, "numbers": f"{10000000 + i}", "closes": "x"},
+            )
+            for i in range(start, start + count)
+        ]
+
+    tricky = "庆城\t社区\\居委会\n二楼\r"
+    messages_enqueue(messages=batch(0, 1))  # already queued: skipped below, not duplicated
+    with transaction.atomic():
+        messages_enqueue(messages=batch(0, COPY_FROM, tricky))
+        messages_enqueue(messages=batch(COPY_FROM, COPY_FROM, tricky))  # same transaction
+    with pytest.raises(RuntimeError), transaction.atomic():
+        messages_enqueue(messages=batch(5 * COPY_FROM, COPY_FROM, tricky))
+        raise RuntimeError  # rolled back: nothing of it stays
+
+    assert OutboxMessage.objects.count() == 2 * COPY_FROM
+    assert OutboxMessage.objects.filter(dedupe_key="copy:0").count() == 1
+    last = OutboxMessage.objects.get(dedupe_key=f"copy:{2 * COPY_FROM - 1}")
+    assert tricky in last.text and last.state == State.QUEUED
+    assert last.priority == OutboxMessage.objects.get(dedupe_key="copy:0").priority
