@@ -71,3 +71,24 @@ class RateLimiter:
         while not self.try_acquire():
             next_window = (int(time.time() / self.window_seconds) + 1) * self.window_seconds
             time.sleep(max(0.0, next_window - time.time()))
+
+
+_shared: dict[tuple[str, int], RateLimiter] = {}
+_shared_lock = threading.Lock()
+
+
+def per_second_allowed(key: str, per_second: int) -> bool:
+    """One request's permit from the process's limiter for `key` at `per_second` (the rate is
+    for every process together). Permits come from Redis a few at a time, so the busiest
+    requests do not each pay a round trip; a changed rate gets a limiter of its own."""
+    with _shared_lock:
+        limiter = _shared.get((key, per_second))
+        if limiter is None:
+            limiter = RateLimiter(
+                per_second=per_second,
+                key=key,
+                chunk=max(1, min(10, per_second // 100)),
+                window_seconds=1.0,
+            )
+            _shared[(key, per_second)] = limiter
+    return limiter.try_acquire()

@@ -6,7 +6,6 @@ Every answer is JSON; messages are in the reader's language (Accept-Language; Ch
 
 import json
 import math
-import threading
 import unicodedata
 from functools import wraps
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from notifications.ratelimit import RateLimiter
+from notifications.ratelimit import per_second_allowed
 from orders.models import Order, OrderStatus, Partner
 from orders.selectors import Reason, eligibility_check, order_for_partner
 from orders.services import (
@@ -82,24 +81,9 @@ def partner_required(view):
     return wrapper
 
 
-_limiters: dict[tuple[int, int], RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
 def _rate_allowed(partner: Partner) -> bool:
     """Each partner's own rate, counted in Redis across every process."""
-    per_second = settings.PARTNER_API_RATE_PER_SECOND
-    with _limiters_lock:
-        limiter = _limiters.get((partner.pk, per_second))
-        if limiter is None:
-            limiter = RateLimiter(
-                per_second=per_second,
-                key=f"partner-api:{partner.pk}",
-                chunk=max(1, min(10, per_second // 100)),
-                window_seconds=1.0,
-            )
-            _limiters[(partner.pk, per_second)] = limiter
-    return limiter.try_acquire()
+    return per_second_allowed(f"partner-api:{partner.pk}", settings.PARTNER_API_RATE_PER_SECOND)
 
 
 class BadBody(Exception):

@@ -1,12 +1,11 @@
 """Counters in Redis for limits that must hold across every web process at once."""
 
-import threading
 from functools import lru_cache
 
 import redis
 from django.conf import settings
 
-from notifications.ratelimit import RateLimiter
+from notifications.ratelimit import per_second_allowed
 
 
 @lru_cache(maxsize=4)
@@ -60,22 +59,7 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-_burst_limiters: dict[tuple[str, int], RateLimiter] = {}
-_burst_lock = threading.Lock()
-
-
 def burst_allowed(scope: str, per_second: int) -> bool:
     """The site-wide burst protection: at most `per_second` POSTs of `scope` a second, all
-    processes together. Permits come from Redis ten at a time, so the busiest requests do not
-    each pay a round trip."""
-    with _burst_lock:
-        limiter = _burst_limiters.get((scope, per_second))
-        if limiter is None:
-            limiter = RateLimiter(
-                per_second=per_second,
-                key=f"burst:{scope}",
-                chunk=max(1, min(10, per_second // 100)),
-                window_seconds=1.0,
-            )
-            _burst_limiters[(scope, per_second)] = limiter
-    return limiter.try_acquire()
+    processes together."""
+    return per_second_allowed(f"burst:{scope}", per_second)
