@@ -182,8 +182,8 @@ def schedule_keep(*, now: datetime.datetime, ahead: int = SLOTS_AHEAD) -> list[D
     return made
 
 
-def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
-    """The official's quota for a coming draw; the pool close fixes it (at most the stock)."""
+def _check_quota(quota: int) -> None:
+    """A quota is a number of packs the stock has now."""
     if quota < 0:
         raise Refused("bad_quota", _("The quota cannot be negative."))
     stock = stock_packs()
@@ -193,6 +193,11 @@ def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
             _("The quota (%(quota)d packs) is more than the stock (%(stock)d packs).")
             % {"quota": quota, "stock": stock},
         )
+
+
+def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
+    """The official's quota for a coming draw; the pool close fixes it (at most the stock)."""
+    _check_quota(quota)
     with transaction.atomic():
         changed = Draw.objects.filter(
             pk=draw.pk, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
@@ -416,20 +421,12 @@ def draw_close_pool(
     reservation is either in this pool or made after the cut-off, never lost between.
     `at_once` closes an extra draw's pool now: its cut-off becomes this instant.
     """
-    if quota < 0:
-        raise Refused("bad_quota", _("The quota cannot be negative."))
     with transaction.atomic():
         draw = Draw.objects.select_for_update().get(pk=draw.pk)
         cutoff = now if at_once else draw.pool_cutoff
         if now < cutoff:
             raise Refused("too_early", _("The pool closes at its cut-off, not before."))
-        stock = stock_packs()
-        if quota > stock:
-            raise Refused(
-                "quota_above_stock",
-                _("The quota (%(quota)d packs) is more than the stock (%(stock)d packs).")
-                % {"quota": quota, "stock": stock},
-            )
+        _check_quota(quota)
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Reservation._meta.db_table} IN SHARE MODE")
         if Draw.objects.filter(status=DrawStatus.POOL_CLOSED).exclude(pk=draw.pk).exists():
