@@ -28,17 +28,28 @@ BENCH_LOAD=python forces the fallback; BENCH_RESERVE_RESIDENTS sets how many res
 """
 
 import datetime
-import hashlib
 import io
-import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CORES, PYTHON, ROOT, bench_env, free_port, start_gunicorn
+from bench.common import (
+    CORES,
+    LOAD_CORE,
+    PYTHON,
+    ROOT,
+    bench_env,
+    combine,
+    free_port,
+    report,
+    run_load,
+    start_gunicorn,
+    verified_residents,
+    wrk_find,
+    wrk_name,
+)
 
 CONNECTIONS = 20
 GATE = 0.7
@@ -50,7 +61,6 @@ SESSION_PREFIX = "bench"  # session keys of their sessions
 WARMUP_SECONDS = 2
 WARMUP_PAIRS = 8000
 PAIRS_PER_SECOND = 4000  # residents set aside per measured second: more than the server can do
-LOAD_CORE = CORES - 1
 SIGNED_IN = "/bench/baseline-insert-signed-in"  # the gate's baseline
 BARE = "/bench/baseline-insert"  # for information
 
@@ -106,53 +116,10 @@ def bench_reservations():
 
 def residents_ensure(count: int) -> list:
     """`count` verified residents with an address, signed up by phone; the users, in order."""
-    from django.utils import timezone
-
-    from reservations.models import Community, Level, Method, Resident, User
-
-    have = {u.username: u for u in User.objects.filter(username__startswith=PREFIX)}
-    missing = [
-        User(
-            username=f"{PREFIX}{i:07d}",
-            # 198: seed_demo (the draw benchmark's pool) takes the 199 numbers.
-            phone=f"198{i:08d}",
-            password=f"!bench{i}",  # unusable, as for residents signed in by SMS code
-        )
-        for i in range(count)
-        if f"{PREFIX}{i:07d}" not in have
-    ]
-    for user in User.objects.bulk_create(missing, batch_size=5000):
-        have[user.username] = user
-    users = [have[f"{PREFIX}{i:07d}"] for i in range(count)]
-    with_resident = set(
-        Resident.objects.filter(user__username__startswith=PREFIX).values_list("user_id", flat=True)
+    # 198: seed_demo (the draw benchmark's pool) takes the 199 numbers.
+    return verified_residents(
+        count, prefix=PREFIX, phone_prefix="198", street=lambda i: f"测试路{i}号"
     )
-    communities = list(Community.objects.select_related("town"))
-    now = timezone.now()
-    Resident.objects.bulk_create(
-        [
-            Resident(
-                user=user,
-                name=f"测试{i}",
-                document_type="resident_id",
-                document_hash=hashlib.sha256(f"bench-resident:{i}".encode()).hexdigest(),
-                document_masked="35**************00",
-                level=Level.L2,
-                method=Method.FACE,
-                verified_at=now,
-                district_id=community.town.district_id,
-                town_id=community.town_id,
-                community=community,
-                street_address=f"测试路{i}号",
-                created_at=now,
-            )
-            for i, user in enumerate(users)
-            if user.pk not in with_resident
-            for community in [communities[i % len(communities)]]
-        ],
-        batch_size=5000,
-    )
-    return users
 
 
 DB_SESSIONS = "django.contrib.sessions.backends.db"
@@ -241,32 +208,6 @@ def setup(count: int, pairs_file: Path) -> tuple[dict, list[tuple[str, str]]]:
 # --- load generators --------------------------------------------------------------------------
 
 
-def wrk_find() -> str | None:
-    """wrk's path; installed from Debian when missing and running as root."""
-    if os.environ.get("BENCH_LOAD") == "python":
-        return None
-    found = shutil.which("wrk")
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    print("reserve: wrk is missing; apt-get install -y wrk", flush=True)
-    install = ["apt-get", "install", "-y", "-q", "wrk"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-        subprocess.run(install, env=env, capture_output=True)
-    return shutil.which("wrk")
-
-
-def wrk_name(wrk: str) -> str:
-    banner = subprocess.run([wrk, "-v"], capture_output=True, text=True)
-    version = (banner.stdout + banner.stderr).split()[1:2] or ["?"]  # "debian/4.1.0-3+b2"
-    return f"wrk {version[0]} ({wrk})"
-
-
-def pin_to_load_core() -> None:
-    os.sched_setaffinity(0, {LOAD_CORE})
-
-
 def load(
     wrk: str | None,
     port: int,
@@ -327,54 +268,10 @@ def load(
             "--seconds",
             str(seconds),
         ]
-    result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, preexec_fn=pin_to_load_core
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")]
-    if result.returncode != 0 or not lines:
-        raise SystemExit(f"load generator failed:\n{result.stdout}\n{result.stderr}")
-    figures = json.loads(lines[-1].removeprefix("BENCH_JSON "))
-    figures["rps"] = figures["ok"] / (figures["duration_us"] / 1e6)
-    figures["p50_ms"] = figures["p50_us"] / 1000
-    figures["p99_ms"] = figures["p99_us"] / 1000
-    figures["errors"] = (
-        figures["bad"]
-        + figures["connect_errors"]
-        + figures["read_errors"]
-        + figures["write_errors"]
-        + figures["timeouts"]
-    )
-    return figures
+    return run_load(command)
 
 
 ROUNDS = 5
-
-
-def combine(results: list[dict]) -> dict:
-    """One figure for several rounds: mean throughput, median p50, worst p99, counts summed."""
-    p50s = sorted(r["p50_ms"] for r in results)
-    return {
-        "rps": sum(r["rps"] for r in results) / len(results),
-        "p50_ms": p50s[len(p50s) // 2],
-        "p99_ms": max(r["p99_ms"] for r in results),
-        "ok": sum(r["ok"] for r in results),
-        "sent": sum(r["sent"] for r in results),
-        "errors": sum(r["errors"] for r in results),
-        "bad_kinds": "; ".join(r["bad_kinds"] for r in results if r["bad_kinds"]),
-        "exhausted": any(r["exhausted"] for r in results),
-    }
-
-
-def report(name: str, figures: dict) -> None:
-    print(
-        f"  {name:<10} {figures['rps']:8.0f} requests/s  p50 {figures['p50_ms']:6.1f} ms  "
-        f"p99 {figures['p99_ms']:6.1f} ms  ({figures['ok']} successful, "
-        f"{figures['errors']} errors)"
-    )
-    if figures["bad_kinds"]:
-        print(f"    unexpected answers (status location=count): {figures['bad_kinds']}")
-    if figures["exhausted"]:
-        print("    ran out of signed-in residents: raise BENCH_RESERVE_RESIDENTS")
 
 
 # --- the benchmark ----------------------------------------------------------------------------

@@ -19,18 +19,28 @@ BENCH_VERIFY_WINNERS sets how many winners (default 20,000).
 """
 
 import datetime
-import hashlib
 import io
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CORES, ROOT, bench_env, free_port, start_gunicorn
-from bench.reserve import combine, report, wrk_find, wrk_name
+from bench.common import (
+    CORES,
+    LOAD_CORE,
+    ROOT,
+    bench_env,
+    combine,
+    free_port,
+    report,
+    run_load,
+    start_gunicorn,
+    verified_residents,
+    wrk_find,
+    wrk_name,
+)
 
 CONNECTIONS = 20
 GATE = 0.7
@@ -40,7 +50,6 @@ RATE_FOR_BENCH = "1000000"
 PREFIX = "bench-v"
 PARTNER = "bench-partner"
 ROUNDS = 5
-LOAD_CORE = CORES - 1
 BASELINE = "/bench/baseline-partner"
 VERIFY = "/api/partner/v1/verify"
 
@@ -50,48 +59,13 @@ VERIFY = "/api/partner/v1/verify"
 
 def winners_ensure(count: int):
     """`count` verified residents with an address; returns them in order."""
-    from django.utils import timezone
+    from reservations.models import Resident
 
-    from reservations.models import Community, Level, Method, Resident, User
-
-    have = {u.username for u in User.objects.filter(username__startswith=PREFIX)}
-    User.objects.bulk_create(
-        [
-            User(username=f"{PREFIX}{i:07d}", phone=f"196{i:08d}", password=f"!bench{i}")
-            for i in range(count)
-            if f"{PREFIX}{i:07d}" not in have
-        ],
-        batch_size=5000,
-    )
-    users = {u.username: u for u in User.objects.filter(username__startswith=PREFIX)}
-    with_resident = set(
-        Resident.objects.filter(user__username__startswith=PREFIX).values_list("user_id", flat=True)
-    )
-    communities = list(Community.objects.select_related("town"))
-    now = timezone.now()
-    Resident.objects.bulk_create(
-        [
-            Resident(
-                user=user,
-                name=f"测试{i}",
-                document_type="resident_id",
-                document_hash=hashlib.sha256(f"bench-verify:{i}".encode()).hexdigest(),
-                document_masked="35**************00",
-                level=Level.L2,
-                method=Method.FACE,
-                verified_at=now,
-                district_id=community.town.district_id,
-                town_id=community.town_id,
-                community=community,
-                street_address=f"测试路{i}号{i % 30 + 1}座{i % 900 + 101}室",
-                created_at=now,
-            )
-            for i in range(count)
-            for user in [users[f"{PREFIX}{i:07d}"]]
-            if user.pk not in with_resident
-            for community in [communities[i % len(communities)]]
-        ],
-        batch_size=5000,
+    verified_residents(
+        count,
+        prefix=PREFIX,
+        phone_prefix="196",
+        street=lambda i: f"测试路{i}号{i % 30 + 1}座{i % 900 + 101}室",
     )
     return list(
         Resident.objects.filter(user__username__startswith=PREFIX)
@@ -217,10 +191,6 @@ def teardown() -> None:
 # --- load -------------------------------------------------------------------------------------
 
 
-def pin_to_load_core() -> None:
-    os.sched_setaffinity(0, {LOAD_CORE})
-
-
 def load(wrk: str, port: int, path: str, bodies: Path, token: str, expect: str, seconds: float):
     command = [
         wrk,
@@ -238,24 +208,7 @@ def load(wrk: str, port: int, path: str, bodies: Path, token: str, expect: str, 
         path,
         expect,
     ]
-    result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, preexec_fn=pin_to_load_core
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")]
-    if result.returncode != 0 or not lines:
-        raise SystemExit(f"load generator failed:\n{result.stdout}\n{result.stderr}")
-    figures = json.loads(lines[-1].removeprefix("BENCH_JSON "))
-    figures["rps"] = figures["ok"] / (figures["duration_us"] / 1e6)
-    figures["p50_ms"] = figures["p50_us"] / 1000
-    figures["p99_ms"] = figures["p99_us"] / 1000
-    figures["errors"] = (
-        figures["bad"]
-        + figures["connect_errors"]
-        + figures["read_errors"]
-        + figures["write_errors"]
-        + figures["timeouts"]
-    )
-    return figures
+    return run_load(command)
 
 
 # --- the benchmark ----------------------------------------------------------------------------
