@@ -14,6 +14,7 @@ import secrets
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -302,7 +303,7 @@ def draw_cancel(*, draw: Draw, reason: str, actor: User | None) -> Draw:
     with transaction.atomic():
         changed = Draw.objects.filter(
             Q(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED])
-            | Q(status=DrawStatus.POOL_CLOSED, public_value_fixed=False, secret=""),
+            | Q(status=DrawStatus.POOL_CLOSED, public_value_fixed=False),
             pk=draw.pk,
         ).update(status=DrawStatus.CANCELLED, reason=reason)
         if not changed:
@@ -536,10 +537,6 @@ class _Winner:
     language: str
 
 
-def _by_number(winner: _Winner) -> int:
-    return winner.number
-
-
 def _win_messages(draw: Draw, winners: list[_Winner]) -> list[NewMessage]:
     """One SMS per winner; committee-registered winners: their committee, a few numbers each."""
     opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
@@ -692,7 +689,7 @@ def draw_run(
                 """,
                 [now, locked.pk, chosen],
             )
-            winners = sorted((_Winner(*row) for row in cursor.fetchall()), key=_by_number)
+            winners = sorted((_Winner(*row) for row in cursor.fetchall()), key=attrgetter("number"))
         if len(winners) != len(chosen):
             raise RuntimeError(
                 f"draw {draw.pk}: {len(chosen)} winners but {len(winners)} waiting reservations"
@@ -781,9 +778,10 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
             counts = table.setdefault(key, [0, 0])
             counts[0] += pool
             counts[1] += won
+    day_counts = sorted(by_day.items())
     days = [
         fairness_test.Group(key=day.isoformat(), label=day.isoformat(), pool=pool, winners=won)
-        for day, (pool, won) in sorted(by_day.items())
+        for day, (pool, won) in day_counts
     ]
     fairness = {
         "by_district": fairness_test.win_rates(
@@ -799,9 +797,9 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
         "by_reservation_day": fairness_test.win_rates(days),
     }
     if days:
-        first = min(by_day)
+        first = day_counts[0][0]
         fairness["by_reservation_day"]["trend"] = fairness_test.trend(
-            days, [(day - first).days for day in sorted(by_day)]
+            days, [(day - first).days for day, _ in day_counts]
         )
     Draw.objects.filter(pk=draw.pk, fairness__isnull=True).update(fairness=fairness)
     draw.refresh_from_db()
@@ -809,8 +807,8 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
 
 
 def fairness_compute_missing() -> int:
-    """Beat: fairness figures for any drawn draw still without them (e.g. the worker that drew
-    died before computing them)."""
+    """Fairness figures for any drawn draw still without them (e.g. the worker that drew died
+    before computing them)."""
     missing = Draw.objects.filter(
         status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF], fairness__isnull=True
     )

@@ -62,7 +62,11 @@ def keep_schedule() -> None:
 
 @shared_task(ignore_result=True)
 def close_due_pools() -> None:
-    """Beat: pools close at their cut-off, and missing fairness figures are made. Safe to run
-    twice: a closed pool is not closed again, figures are made once."""
+    """Beat: pools close at their cut-off. Safe to run twice: a closed pool is not closed again."""
     services.pools_close_due(now=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def make_missing_fairness() -> None:
+    """Beat: fairness figures a draw's worker did not make (it died, or they failed)."""
     services.fairness_compute_missing()

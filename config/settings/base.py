@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE["close-due-pools"] = {
     "task": "lottery.tasks.close_due_pools",
     "schedule": 30.0,
 }
+CELERY_BEAT_SCHEDULE["make-missing-fairness"] = {
+    "task": "lottery.tasks.make_missing_fairness",
+    "schedule": 300.0,
+}
 
 # Residents (reservations/).
 # Key of the HMAC that makes identity document numbers unique without storing them. Keep it out
