@@ -83,6 +83,9 @@ class Draw(models.Model):
     closed_at = models.DateTimeField(_("pool closed at"), null=True, blank=True)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    # When the unordered wins of a closed purchase window were lapsed (orders.services): the
+    # lapse task then leaves the draw alone instead of searching its winners every minute.
+    wins_lapsed_at = models.DateTimeField(_("wins lapsed at"), null=True, blank=True)
     signed_off_by = models.ForeignKey(
         User,
         on_delete=models.PROTECT,

@@ -269,19 +269,30 @@ def _move_reservation(reservation: Reservation, to: str) -> None:
 # --- lapses and reminders (rule 6) ------------------------------------------------------------
 
 DRAWN = [DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
+LAPSE_SETTLE = datetime.timedelta(hours=1)
 
 
 def wins_lapse(*, now: datetime.datetime) -> int:
     """Wins not ordered when their purchase window closed lapse; their packs count as stock
     again (lottery.services.stock_packs) and the number is void. The cooldown (rule 7) runs
     from the draw, as for a win that was bought: `won_at` stays. A conditional update per
-    draw: any number of runs, at once or again, lapse each win once."""
+    draw: any number of runs, at once or again, lapse each win once; a draw is looked at until
+    its wins have lapsed, then no more."""
     lapsed = 0
-    closed = Draw.objects.filter(status__in=DRAWN, purchase_closes_at__lte=now)
-    for draw_id in closed.values_list("pk", flat=True):
-        lapsed += Reservation.objects.filter(
-            won_draw_id=draw_id, state=ReservationState.WON
-        ).update(state=ReservationState.LAPSED)
+    closed = Draw.objects.filter(
+        status__in=DRAWN, purchase_closes_at__lte=now, wins_lapsed_at__isnull=True
+    )
+    for draw_id, closes in closed.values_list("pk", "purchase_closes_at"):
+        with transaction.atomic():
+            lapsed += Reservation.objects.filter(
+                won_draw_id=draw_id, state=ReservationState.WON
+            ).update(state=ReservationState.LAPSED)
+            # After its window a win is not `won` again (a cancelled order lapses it at once),
+            # but a cancel stamped just before the close may commit just after this run: the
+            # draw is looked at for a while more, then no longer, so later runs do not search
+            # its 100,000 winners every minute.
+            if closes <= now - LAPSE_SETTLE:
+                Draw.objects.filter(pk=draw_id).update(wins_lapsed_at=now)
     return lapsed
 
 

@@ -120,3 +120,19 @@ def test_beat_runs_both_tasks_every_minute():
     }
     assert schedule["orders.tasks.lapse_wins"] == 60.0
     assert schedule["orders.tasks.send_lapse_reminders"] == 60.0
+
+
+def test_a_draw_whose_wins_have_settled_is_not_searched_again(winners, at_time):
+    from lottery.models import Draw
+
+    draw = Draw.objects.get(pk=Reservation.objects.get(pk=winners[0].pk).won_draw_id)
+    at_time(CLOSES)
+    tasks.lapse_wins()
+    draw.refresh_from_db()
+    assert draw.wins_lapsed_at is None  # a cancel stamped just before the close may still land
+
+    at_time(CLOSES + datetime.timedelta(hours=1))
+    tasks.lapse_wins()
+    draw.refresh_from_db()
+    assert draw.wins_lapsed_at == CLOSES + datetime.timedelta(hours=1)
+    assert states(winners) == ["lapsed", "lapsed", "lapsed"]
