@@ -147,13 +147,33 @@ def test_ranking_on_two_cores_gives_exactly_the_verifiers_winners():
     import random
 
     from lottery import verify
-    from lottery.services import winners_on_two_cores
+    from lottery.ranking import winners
 
     generator = random.Random(5)
     pool = sorted(generator.sample(range(10_000_000, 100_000_000), 20_000))
     key = verify.draw_key(bytes(range(32)), "ab" * 32, "3 5 2 6 1 4")
 
     for quota in (0, 1, 7, 5_000, 20_000, 25_000):
-        assert winners_on_two_cores(key, pool, quota, parallel_from=1) == verify.winners(
-            key, pool, quota
-        )
+        assert winners(key, pool, quota, parallel_from=1) == verify.winners(key, pool, quota)
+
+
+def test_the_fast_ranking_falls_back_to_the_exact_one_when_its_threshold_keeps_too_few(
+    monkeypatch,
+):
+    import random
+
+    from lottery import ranking, verify
+
+    pool = sorted(random.Random(9).sample(range(10_000_000, 100_000_000), 3_000))
+    key = verify.draw_key(bytes(32), "cd" * 32, "")
+    # A threshold far too low keeps almost nothing: the answer must still be exact.
+    monkeypatch.setattr(ranking, "threshold", lambda size, quota: (1 << 240).to_bytes(32, "big"))
+    assert ranking.winners(key, pool, 100, parallel_from=1) == verify.winners(key, pool, 100)
+    assert ranking.winners(key, pool, 100) == verify.winners(key, pool, 100)
+
+
+def test_the_fast_ranking_threshold_keeps_every_rank_when_the_quota_is_most_of_the_pool():
+    from lottery.ranking import threshold
+
+    assert threshold(1_000, 990) is None
+    assert threshold(3_000_000, 100_000) is not None
