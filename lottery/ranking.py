@@ -28,13 +28,28 @@ _KEPT = struct.Struct(">32s8s")  # a rank and its line, as the helper process se
 _TOP = 1 << 256
 
 
+def _plain_sha256():
+    """CPython's own SHA-256 when it is there: copying its state is a plain memory copy, where
+    OpenSSL's (hashlib's) allocates a context, and the ranking copies two states per number
+    (about 20 % faster in all). Same digests; tests compare with `verify.rank`."""
+    for module in ("_sha256", "_sha2"):  # its name up to Python 3.11, and from 3.12
+        try:
+            return __import__(module).sha256
+        except (ImportError, AttributeError):
+            continue
+    return hashlib.sha256
+
+
+_SHA256 = _plain_sha256()
+
+
 def line_ranker(key: bytes) -> Callable[[bytes], bytes]:
     """rank(key, n) of a pool file's line (n as eight ASCII digits), as `verify.ranker`."""
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     padded = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded))
-    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
+    inner = _SHA256(bytes(byte ^ 0x36 for byte in padded))
+    outer = _SHA256(bytes(byte ^ 0x5C for byte in padded))
 
     def rank_of(line: bytes, inner_copy=inner.copy, outer_copy=outer.copy) -> bytes:
         message = inner_copy()

@@ -8,7 +8,8 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause
+from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause, Win
+from reservations.models import Reservation, ReservationState
 from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
 
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
@@ -16,6 +17,41 @@ FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
 
 def _iso(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
+
+
+def pending_wins_apply(reservations) -> None:
+    """Let reservations whose win the draw has recorded (Win) but not yet copied onto them read
+    as won, in memory: for the moments between a draw's commit and its settling
+    (lottery.services.draw_wins_settle), and for longer if a worker died between them. Only a
+    `waiting` reservation can have a pending win: settling moves every win on from there."""
+    waiting = {r.pk: r for r in reservations if r is not None and r.state == "waiting"}
+    if not waiting:
+        return
+    found = Win.objects.filter(reservation_id__in=waiting).values_list(
+        "reservation_id", "draw_id", "draw__drawn_at"
+    )
+    for reservation_id, draw_id, drawn_at in found:
+        reservation = waiting[reservation_id]
+        reservation.state = ReservationState.WON
+        reservation.won_draw_id = draw_id
+        reservation.won_at = drawn_at
+
+
+def number_status(number: int) -> dict:
+    """`/results/`: whether a reservation number won (and in which draw), is waiting, or is
+    unknown (never given, cancelled, or void). Nothing personal."""
+    found = (
+        Reservation.objects.filter(number=number)
+        .values_list("state", "won_draw_id", "win__draw_id")
+        .first()
+    )
+    state, won_draw_id, win_draw_id = found or (None, None, None)
+    text = f"{number:08d}"
+    if won_draw_id or win_draw_id:
+        return {"number": text, "status": "won", "draw": won_draw_id or win_draw_id}
+    if state == ReservationState.WAITING:
+        return {"number": text, "status": "waiting", "draw": None}
+    return {"number": text, "status": "unknown", "draw": None}
 
 
 def certificate_of(draw: Draw) -> dict:

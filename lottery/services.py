@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -22,9 +22,17 @@ from django.utils.translation import gettext as _
 from lottery import fairness as fairness_test
 from lottery import ranking
 from lottery import verify as algorithm
-from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, SchedulePause, SupplyArrival
+from lottery.models import (
+    Draw,
+    DrawFile,
+    DrawLog,
+    DrawStatus,
+    SchedulePause,
+    SupplyArrival,
+    Win,
+)
 from notifications.models import Kind
-from notifications.services import NewMessage, messages_enqueue
+from notifications.services import NewMessage, messages_enqueue_new
 from reservations.models import (
     Community,
     District,
@@ -43,6 +51,7 @@ logger = logging.getLogger(__name__)
 SLOTS_AHEAD = 2
 SCHEDULE_LOCK_KEY = 0x5055_4855_4901  # any constant the project uses for nothing else
 CLOSED_STATES = [DrawStatus.POOL_CLOSED, DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
+DRAWN_STATES = [DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
 # A committee's win message lists its numbers; this many keep it within two SMS segments.
 NUMBERS_PER_COMMITTEE_MESSAGE = 3
 
@@ -80,9 +89,7 @@ def stock_packs() -> int:
     pack_size = campaign_get().pack_size
     masks = SupplyArrival.objects.aggregate(total=Sum("masks"))["total"] or 0
     allotted = (
-        Draw.objects.filter(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]).aggregate(
-            total=Sum("winners_count")
-        )["total"]
+        Draw.objects.filter(status__in=DRAWN_STATES).aggregate(total=Sum("winners_count"))["total"]
         or 0
     )
     lapsed = Reservation.objects.filter(
@@ -465,6 +472,13 @@ def draw_close_pool(
                            count(*) AS lines
                     FROM {Reservation._meta.db_table}
                     WHERE state = 'waiting' AND created_at < %(cutoff)s
+                      -- won in a draw whose wins are not settled yet (usually none)
+                      AND id NOT IN (
+                          SELECT w.reservation_id
+                          FROM {Win._meta.db_table} AS w
+                          JOIN {Draw._meta.db_table} AS d ON d.id = w.draw_id
+                          WHERE d.wins_settled_at IS NULL
+                      )
                 ) AS f
                 RETURNING sha256, lines
                 """,
@@ -539,17 +553,17 @@ class _Winner:
     language: str
 
 
-def _win_messages(draw: Draw, winners: list[_Winner]) -> list[NewMessage]:
-    """One SMS per winner; committee-registered winners: their committee, a few numbers each."""
+def _win_messages(draw: Draw, winners: list[_Winner]) -> Iterator[NewMessage]:
+    """One SMS per winner; committee-registered winners: their committee, a few numbers each.
+    Made one by one as the outbox takes them."""
     opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
     closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
-    messages: list[NewMessage] = []
     by_committee: dict[int, list[_Winner]] = {}
     for winner in winners:
         if winner.by_committee:
             by_committee.setdefault(winner.community_id, []).append(winner)
             continue
-        messages.append(
+        yield (
             NewMessage(
                 recipient=phone_e164(winner.phone),
                 kind=Kind.WIN,
@@ -561,7 +575,7 @@ def _win_messages(draw: Draw, winners: list[_Winner]) -> list[NewMessage]:
     for community_id, theirs in by_committee.items():
         for start in range(0, len(theirs), NUMBERS_PER_COMMITTEE_MESSAGE):
             chunk = theirs[start : start + NUMBERS_PER_COMMITTEE_MESSAGE]
-            messages.append(
+            yield (
                 NewMessage(
                     recipient=chunk[0].committee_phone,
                     kind=Kind.COMMITTEE_WIN,
@@ -573,7 +587,6 @@ def _win_messages(draw: Draw, winners: list[_Winner]) -> list[NewMessage]:
                     },
                 )
             )
-    return messages
 
 
 def draw_run(
@@ -587,7 +600,7 @@ def draw_run(
     state change commit together or not at all; a second start, from anywhere, finds the draw
     drawn and changes nothing. The same inputs always give the same winners."""
     draw.refresh_from_db()
-    if draw.status in (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF):
+    if draw.status in DRAWN_STATES:
         return draw
     if draw.status != DrawStatus.POOL_CLOSED or not draw.secret or not draw.public_value_fixed:
         raise Refused(
@@ -633,21 +646,30 @@ def draw_run(
             )
         report("marking the winners", 60)
         with connection.cursor() as cursor:
-            # One array parameter instead of 100,000 separate ones; the UPDATE returns what the
-            # messages need, so the winners are not read a second time.
+            # The wins are inserted into their own narrow table (see Win), in one statement with
+            # one array parameter, which also returns what the messages need. The winners are
+            # 100,000 index lookups, not a scan of millions: the planner is told that the
+            # pages are in memory (the pool was just read), which they are.
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
             cursor.execute(
                 f"""
-                UPDATE {Reservation._meta.db_table} AS r
-                SET state = 'won', won_at = %s, won_draw_id = %s
-                FROM unnest(%s::integer[]) AS w(number),
-                     {Community._meta.db_table} AS c,
-                     {Resident._meta.db_table} AS p
-                WHERE r.number = w.number AND r.state = 'waiting'
-                  AND c.id = r.community_id AND p.id = r.resident_id
-                RETURNING r.id, r.number, r.phone, r.by_committee, r.community_id, c.name,
-                          c.phone, p.language
+                WITH chosen AS (
+                    SELECT r.id, r.number, r.phone, r.by_committee, r.community_id,
+                           r.resident_id
+                    FROM unnest(%s::integer[]) AS w(number)
+                    JOIN {Reservation._meta.db_table} AS r ON r.number = w.number
+                    WHERE r.state = 'waiting'
+                ), won AS (
+                    INSERT INTO {Win._meta.db_table} (reservation_id, draw_id)
+                    SELECT id, %s FROM chosen
+                )
+                SELECT chosen.id, chosen.number, chosen.phone, chosen.by_committee,
+                       chosen.community_id, c.name, c.phone, p.language
+                FROM chosen
+                JOIN {Community._meta.db_table} AS c ON c.id = chosen.community_id
+                JOIN {Resident._meta.db_table} AS p ON p.id = chosen.resident_id
                 """,
-                [now, locked.pk, chosen],
+                [chosen, locked.pk],
             )
             winners = sorted((_Winner(*row) for row in cursor.fetchall()), key=attrgetter("number"))
         if len(winners) != len(chosen):
@@ -655,7 +677,8 @@ def draw_run(
                 f"draw {draw.pk}: {len(chosen)} winners but {len(winners)} waiting reservations"
             )
         report("queuing the messages", 75)
-        messages_enqueue(messages=_win_messages(locked, winners))
+        # The keys are new: this transaction holds the draw, which is not drawn yet.
+        messages_enqueue_new(messages=_win_messages(locked, winners))
         report("publishing", 95)
         DrawFile.objects.create(
             draw=locked,
@@ -676,6 +699,58 @@ def draw_run(
         )
         _log(locked, "drawn", actor, winners_count=len(chosen), winners_digest=winners_digest)
     return locked
+
+
+def draw_wins_settle(*, draw_id: int, now: datetime.datetime) -> int:
+    """Copy a drawn draw's wins (Win) onto their reservations: state `won`, `won_at` the time of
+    the draw, `won_draw`. Run right after the draw commits, and by beat for any draw it missed;
+    any number of runs, at once or again, settle each win once. Returns the reservations
+    settled. Nobody waits for this: until it is done, readers apply a pending win themselves
+    (lottery.selectors.pending_wins_apply)."""
+    with transaction.atomic():
+        draw = Draw.objects.select_for_update().get(pk=draw_id)
+        if draw.wins_settled_at is not None or draw.status not in DRAWN_STATES:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {Reservation._meta.db_table} AS r
+                SET state = 'won', won_at = %(drawn_at)s, won_draw_id = %(draw)s
+                FROM {Win._meta.db_table} AS w
+                WHERE w.draw_id = %(draw)s AND r.id = w.reservation_id AND r.state = 'waiting'
+                """,
+                {"draw": draw.pk, "drawn_at": draw.drawn_at},
+            )
+            settled = cursor.rowcount
+        Draw.objects.filter(pk=draw.pk).update(wins_settled_at=now)
+    return settled
+
+
+def wins_settle_pending(*, now: datetime.datetime) -> int:
+    """Beat: settle every drawn draw whose wins are not settled yet (a worker may have died
+    between a draw and its settling)."""
+    pending = Draw.objects.filter(status__in=DRAWN_STATES, wins_settled_at__isnull=True)
+    return sum(
+        draw_wins_settle(draw_id=draw_id, now=now)
+        for draw_id in pending.order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def win_settle(*, reservation_id: int) -> bool:
+    """Settle one reservation's win now, if it has one still pending: for a path about to
+    change a won reservation's state (an order), which must find it `won`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Reservation._meta.db_table} AS r
+            SET state = 'won', won_at = d.drawn_at, won_draw_id = w.draw_id
+            FROM {Win._meta.db_table} AS w
+            JOIN {Draw._meta.db_table} AS d ON d.id = w.draw_id
+            WHERE w.reservation_id = %s AND r.id = w.reservation_id AND r.state = 'waiting'
+            """,
+            [reservation_id],
+        )
+        return cursor.rowcount > 0
 
 
 def draw_sign_off(*, draw: Draw, notary: User, now: datetime.datetime) -> Draw:
@@ -707,7 +782,7 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
     reservation's district and time never change, so the figures come out the same.
     """
     draw.refresh_from_db()
-    if draw.status not in (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF):
+    if draw.status not in DRAWN_STATES:
         return None
     if draw.fairness is not None:
         return draw.fairness
@@ -723,8 +798,10 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
             SELECT r.district_id,
                    (r.created_at AT TIME ZONE %(tz)s)::date AS day,
                    count(*),
-                   count(*) FILTER (WHERE r.won_draw_id = %(draw)s)
+                   count(w.reservation_id)
             FROM pool JOIN {Reservation._meta.db_table} AS r USING (number)
+            LEFT JOIN {Win._meta.db_table} AS w ON w.reservation_id = r.id
+                                               AND w.draw_id = %(draw)s
             GROUP BY 1, 2
             """,
             {"draw": draw.pk, "tz": settings.TIME_ZONE},
@@ -769,9 +846,7 @@ def draw_fairness_compute(*, draw: Draw) -> dict | None:
 def fairness_compute_missing() -> int:
     """Fairness figures for any drawn draw still without them (e.g. the worker that drew died
     before computing them)."""
-    missing = Draw.objects.filter(
-        status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF], fairness__isnull=True
-    )
+    missing = Draw.objects.filter(status__in=DRAWN_STATES, fairness__isnull=True)
     done = 0
     for draw in missing.order_by("pk")[:5]:
         draw_fairness_compute(draw=draw)

@@ -41,6 +41,9 @@ def run_draw_task(draw_id: int, actor_id: int | None) -> None:
         actor = User.objects.filter(pk=actor_id).first() if actor_id else None
         services.draw_run(draw=draw, actor=actor, now=timezone.now(), progress=report)
         report("done", 100)
+        # The draw has committed; its wins are copied onto their reservations now (beat does
+        # it if this worker dies first).
+        services.draw_wins_settle(draw_id=draw_id, now=timezone.now())
     except Exception as error:
         client.hset(key, mapping={"step": "failed", "error": type(error).__name__})
         raise
@@ -64,6 +67,12 @@ def keep_schedule() -> None:
 def close_due_pools() -> None:
     """Beat: pools close at their cut-off. Safe to run twice: a closed pool is not closed again."""
     services.pools_close_due(now=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def settle_wins() -> None:
+    """Beat: a drawn draw's wins are on their reservations, even if its worker died first."""
+    services.wins_settle_pending(now=timezone.now())
 
 
 @shared_task(ignore_result=True)

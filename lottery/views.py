@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET
 
 from lottery import selectors
 from lottery.models import Draw, DrawFile
-from reservations.models import Reservation, ReservationState
 
 VERIFIER = Path(__file__).with_name("verify.py")
 
@@ -90,15 +89,7 @@ def results(request):
         if _wants_json(request):
             return JsonResponse({"error": "invalid", "number": raw}, status=400)
         return render(request, "lottery/results.html", {"invalid": True, "asked": raw}, status=400)
-    reservation = (
-        Reservation.objects.filter(number=int(number)).only("state", "won_draw_id").first()
-    )
-    if reservation is not None and reservation.won_draw_id:
-        answer = {"number": number, "status": "won", "draw": reservation.won_draw_id}
-    elif reservation is not None and reservation.state == ReservationState.WAITING:
-        answer = {"number": number, "status": "waiting", "draw": None}
-    else:
-        answer = {"number": number, "status": "unknown", "draw": None}
+    answer = selectors.number_status(int(number))
     if _wants_json(request):
         return JsonResponse(answer)
     return render(request, "lottery/results.html", {"answer": answer})

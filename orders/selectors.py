@@ -13,7 +13,8 @@ from django.db import connection
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from lottery.models import Draw
+from lottery.models import Draw, Win
+from lottery.selectors import pending_wins_apply
 from orders.models import Order, OrderStatus
 from pickup.models import PickupPoint
 from pickup.selectors import NoPickupPoint, Route, route_for, route_from
@@ -152,7 +153,9 @@ def _committee_reservations(phone: str) -> list[Reservation]:
     found = Reservation.objects.filter(community_id__in=ids, by_committee=True).select_related(
         "won_draw", "town"
     )
-    return [r for r in found if _same_phone(r.phone, phone)]
+    theirs = [r for r in found if _same_phone(r.phone, phone)]
+    pending_wins_apply(theirs)
+    return theirs
 
 
 def _same_phone(recorded: str, phone: str) -> bool:
@@ -168,7 +171,10 @@ def _same_phone(recorded: str, phone: str) -> bool:
 # purchase window, the district's pickup point when the town is out of range) and the campaign's
 # configuration. Parameter: $1 the normalised phone.
 _OWN_RESERVATIONS = f"""
-    SELECT r.id, r.number, r.state, r.address, r.resident_id, r.created_at, r.won_at,
+    SELECT r.id, r.number,
+           -- a win the draw recorded but has not settled onto the reservation yet (Win)
+           CASE WHEN r.state = 'waiting' AND w.draw_id IS NOT NULL THEN 'won' ELSE r.state END,
+           r.address, r.resident_id, r.created_at, coalesce(r.won_at, d.drawn_at),
            r.district_id, t.in_delivery_range, d.purchase_opens_at, d.purchase_closes_at,
            c.pack_size, c.unit_price, c.purchase_opens_at, c.purchase_window_hours,
            p.id, p.name, p.name_en, p.address, p.phone
@@ -176,7 +182,8 @@ _OWN_RESERVATIONS = f"""
     JOIN {Resident._meta.db_table} s ON s.user_id = u.id
     JOIN {Reservation._meta.db_table} r ON r.resident_id = s.id AND r.phone = $1
     JOIN {Town._meta.db_table} t ON t.id = r.town_id
-    LEFT JOIN {Draw._meta.db_table} d ON d.id = r.won_draw_id
+    LEFT JOIN {Win._meta.db_table} w ON w.reservation_id = r.id
+    LEFT JOIN {Draw._meta.db_table} d ON d.id = coalesce(r.won_draw_id, w.draw_id)
     LEFT JOIN {CampaignConfig._meta.db_table} c ON c.id = {CampaignConfig.SINGLETON_ID}
     LEFT JOIN {PickupPoint._meta.db_table} p
         ON p.district_id = r.district_id AND NOT t.in_delivery_range

@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from lottery.models import Draw, DrawStatus
+from lottery.services import draw_wins_settle, win_settle
 from notifications.models import Kind, OutboxMessage
 from notifications.services import NewMessage, messages_enqueue
 from orders.models import Order, OrderStatus, Partner
@@ -163,6 +164,9 @@ def order_place(
             raise NotEligible(check.reason)
         config = campaign_get()
         with transaction.atomic():
+            # A win its draw has not settled onto the reservation yet is settled now, so that
+            # the state below reads `won` and moves on from there.
+            win_settle(reservation_id=check.candidate.id)
             # The win's row lock serialises every order for it: the first sees it won and
             # orders; the others wait, then see it ordered.
             reservation = (
@@ -283,6 +287,7 @@ def wins_lapse(*, now: datetime.datetime) -> int:
         status__in=DRAWN, purchase_closes_at__lte=now, wins_lapsed_at__isnull=True
     )
     for draw_id, closes in closed.values_list("pk", "purchase_closes_at"):
+        draw_wins_settle(draw_id=draw_id, now=now)  # normally done long before
         with transaction.atomic():
             lapsed += Reservation.objects.filter(
                 won_draw_id=draw_id, state=ReservationState.WON
@@ -317,6 +322,7 @@ def lapse_reminders_send(*, now: datetime.datetime) -> int:
     )
     queued = 0
     for draw in due:
+        draw_wins_settle(draw_id=draw.pk, now=now)  # normally done long before
         closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
         reminded = OutboxMessage.objects.filter(dedupe_key=OuterRef("reminder_key"))
         pending = (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lottery.selectors import pending_wins_apply
 from orders.selectors import order_live_for
 from pickup.selectors import NoPickupPoint, route_for
 from reservations import limits
@@ -167,6 +168,7 @@ def me(request):
     config = campaign_get()
     now = timezone.now()
     reservation = resident.reservations.order_by("-created_at").first()
+    pending_wins_apply([reservation])  # a win shows at once (rule 6), settled or not
     context = {
         "resident": resident,
         "reservation": reservation,

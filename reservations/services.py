@@ -552,7 +552,9 @@ def reservation_create_for_user(*, user: User, now: datetime.datetime) -> int:
 
 def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reservation:
     """Cancel the resident's waiting reservation (rule 4); a win cannot be cancelled."""
-    reservation = resident.reservations.filter(state=ReservationState.WAITING).first()
+    # A win recorded by a draw but not yet settled onto the reservation is a win all the same.
+    waiting = Reservation.objects.filter(state=ReservationState.WAITING, win__isnull=True)
+    reservation = waiting.filter(resident=resident).first()
     if reservation is None:
         raise Refused("nothing_to_cancel", _("You have no waiting reservation to cancel."))
     # Not while it is in a closed pool: the draw must find every number of its pool waiting.
@@ -563,7 +565,7 @@ def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reserva
         output_field=BooleanField(),
     )
     changed = (
-        Reservation.objects.filter(pk=reservation.pk, state=ReservationState.WAITING)
+        waiting.filter(pk=reservation.pk)
         .alias(in_pool=in_closed_pool)
         .filter(in_pool=False)
         .update(state=ReservationState.CANCELLED, cancelled_at=now)

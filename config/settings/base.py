@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE["close-due-pools"] = {
     "task": "lottery.tasks.close_due_pools",
     "schedule": 30.0,
 }
+CELERY_BEAT_SCHEDULE["settle-wins"] = {
+    "task": "lottery.tasks.settle_wins",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["make-missing-fairness"] = {
     "task": "lottery.tasks.make_missing_fairness",
     "schedule": 300.0,

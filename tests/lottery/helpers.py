@@ -30,9 +30,17 @@ def seed_pool(numbers: list[int], *, made: datetime.datetime) -> list[Reservatio
     return reservations
 
 
-def ceremony(draw: Draw, *, quota: int, public_value: str = "3 5 2 6 1 4") -> Draw:
+def ceremony(
+    draw: Draw, *, quota: int, public_value: str = "3 5 2 6 1 4", settle: bool = True
+) -> Draw:
+    """The whole ceremony, then (as the draw task does) the wins settled onto their
+    reservations; `settle=False` stops at the draw's commit, when the wins are only recorded."""
     services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18, 9))
     draw = services.draw_close_pool(draw=draw, quota=quota, actor=None, now=at(2020, 2, 18, 21))
     draw = services.draw_fix_public_value(draw=draw, value=public_value, actor=None)
     draw = services.draw_reveal(draw=draw, secret=SECRET, notary=None)
-    return services.draw_run(draw=draw, actor=None, now=at(2020, 2, 19, 10))
+    draw = services.draw_run(draw=draw, actor=None, now=at(2020, 2, 19, 10))
+    if settle:
+        services.draw_wins_settle(draw_id=draw.pk, now=at(2020, 2, 19, 10, 1))
+        draw.refresh_from_db()
+    return draw

@@ -177,3 +177,16 @@ def test_the_fast_ranking_threshold_keeps_every_rank_when_the_quota_is_most_of_t
 
     assert threshold(1_000, 990) is None
     assert threshold(3_000_000, 100_000) is not None
+
+
+def test_the_fast_line_ranker_gives_the_verifiers_ranks():
+    import random
+
+    from lottery import ranking, verify
+
+    key = verify.draw_key(bytes(range(32)), "ef" * 32, "1 2 3")
+    rank_of = ranking.line_ranker(key)
+    for number in random.Random(3).sample(range(10_000_000, 100_000_000), 300):
+        assert rank_of(b"%08d" % number) == verify.rank(key, number)
+    long_key = bytes(range(100))
+    assert ranking.line_ranker(long_key)(b"12345678") == verify.rank(long_key, 12345678)

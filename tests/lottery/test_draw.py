@@ -10,7 +10,7 @@ from django.db import DatabaseError, transaction
 
 from lottery import services
 from lottery import verify as algorithm
-from lottery.models import Draw, DrawFile, DrawLog, DrawStatus
+from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, Win
 from notifications.models import Kind, OutboxMessage
 from reservations.models import Reservation, ReservationState
 from reservations.services import Refused, reservation_cancel
@@ -174,12 +174,15 @@ def test_two_workers_starting_at_once_draw_once(campaign):
     draw = services.draw_reveal(draw=draw, secret=SECRET, notary=None)
 
     def start() -> str:
+        # As the draw task does: the draw, then its wins settled onto their reservations.
         services.draw_run(draw=Draw.objects.get(pk=draw.pk), actor=None, now=at(2020, 2, 19, 10))
+        services.draw_wins_settle(draw_id=draw.pk, now=at(2020, 2, 19, 10, 1))
         return "ran"
 
     outcomes = at_once(4, start)
     assert outcomes == ["ran"] * 4
-    assert Reservation.objects.filter(state="won").count() == 10
+    assert Win.objects.filter(draw_id=draw.pk).count() == 10
+    assert Reservation.objects.filter(state="won", won_draw_id=draw.pk).count() == 10
     assert OutboxMessage.objects.filter(kind=Kind.WIN).count() == 10
     assert DrawLog.objects.filter(draw_id=draw.pk, action="drawn").count() == 1
 
@@ -194,12 +197,13 @@ def test_a_failure_mid_draw_leaves_nothing_half_done(draw, monkeypatch):
     def crash(**kwargs):
         raise RuntimeError("worker killed while writing the outbox")
 
-    monkeypatch.setattr(services, "messages_enqueue", crash)
+    monkeypatch.setattr(services, "messages_enqueue_new", crash)
     with pytest.raises(RuntimeError):
         services.draw_run(draw=draw, actor=None, now=at(2020, 2, 19, 10))
     draw.refresh_from_db()
     assert draw.status == DrawStatus.POOL_CLOSED
     assert not Reservation.objects.filter(state="won").exists()
+    assert not Win.objects.exists()
     assert not DrawFile.objects.filter(draw=draw, name="winners").exists()
     monkeypatch.undo()
     first = services.draw_run(draw=draw, actor=None, now=at(2020, 2, 19, 10))

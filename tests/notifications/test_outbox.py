@@ -252,3 +252,53 @@ def test_a_large_batch_goes_in_by_copy_with_its_texts_intact_and_dedupe_kept():
     last = OutboxMessage.objects.get(dedupe_key=f"copy:{2 * COPY_FROM - 1}")
     assert tricky in last.text and last.state == State.QUEUED
     assert last.priority == OutboxMessage.objects.get(dedupe_key="copy:0").priority
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_messages_stream_into_the_outbox_intact_and_a_key_that_is_not_new_fails_them_all():
+    from django.db import IntegrityError
+
+    from notifications.services import NewMessage, messages_enqueue, messages_enqueue_new
+
+    tricky = "庆城\t社区\\居委会\n二楼\r"
+
+    def batch(start: int, count: int) -> list[NewMessage]:
+        return [
+            NewMessage(
+                recipient=f"+86199{i:08d}",
+                kind=Kind.COMMITTEE_WIN if i % 2 else Kind.WIN,
+                dedupe_key=f"new:{i}",
+                context=(
+                    {"committee": tricky, "numbers": f"{10000000 + i}", "closes": "x"}
+                    if i % 2
+                    else {"number": f"{10000000 + i}", "opens": "a", "closes": "b"}
+                ),
+                language="en" if (i - start) % 3 == 0 else "zh-hans",
+            )
+            for i in range(start, start + count)
+        ]
+
+    # More than one chunk of COPY data, made as PostgreSQL reads it.
+    with transaction.atomic():
+        assert messages_enqueue_new(messages=iter(batch(0, 3000))) == 3000
+    streamed = {m.dedupe_key: m for m in OutboxMessage.objects.all()}
+    assert len(streamed) == 3000
+    # The same rows as the ordinary path would have queued.
+    with transaction.atomic():
+        messages_enqueue(messages=batch(10_000, 3000))
+    for i in (0, 1, 2, 2999):
+        new = streamed[f"new:{i}"]
+        usual = OutboxMessage.objects.get(dedupe_key=f"new:{10_000 + i}")
+        assert (new.text, new.kind, new.language, new.priority, new.state, new.attempts) == (
+            usual.text.replace(str(10_010_000 + i), str(10_000_000 + i)),
+            usual.kind,
+            usual.language,
+            usual.priority,
+            State.QUEUED,
+            0,
+        )
+    assert tricky in streamed["new:1"].text
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        messages_enqueue_new(messages=batch(2999, 2))  # new:2999 is queued already
+    assert not OutboxMessage.objects.filter(dedupe_key="new:3000").exists()

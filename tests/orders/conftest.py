@@ -45,16 +45,18 @@ def committee_reserve(staff, *, name: str, serial: int) -> Reservation:
     return committee_reservation_create(staff=staff, resident=resident, now=RESERVED)
 
 
-def draw_all(*reservations: Reservation) -> list[Reservation]:
-    """A real draw (commitment, pool, public value, reveal) whose quota is everyone."""
+def draw_all(*reservations: Reservation, settle: bool = True) -> list[Reservation]:
+    """A real draw (commitment, pool, public value, reveal) whose quota is everyone; with
+    `settle=False` its wins are recorded but not yet copied onto the reservations."""
     lottery.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=10 * len(reservations))
     draw = lottery.draw_add_extra(
         scheduled_at=at(2020, 2, 19, 10), pool_cutoff=at(2020, 2, 18, 21), actor=None
     )
-    ceremony(draw, quota=len(reservations))
+    ceremony(draw, quota=len(reservations), settle=settle)
     for reservation in reservations:
         reservation.refresh_from_db()
-        assert reservation.state == "won"
+        assert reservation.state == ("won" if settle else "waiting")
+        assert reservation.win.draw_id == draw.pk
     return list(reservations)
 
 

@@ -98,6 +98,12 @@ class Command(BaseCommand):
             f"winners {draw.winners_count} ({draw.winners_digest}), "
             f"in {(timezone.now() - start).total_seconds():.1f} s"
         )
+        settling = timezone.now()
+        settled = services.draw_wins_settle(draw_id=draw.pk, now=settling)
+        self.stdout.write(
+            f"{settled} reservations marked won "
+            f"in {(timezone.now() - settling).total_seconds():.1f} s"
+        )
         try:
             fairness = services.draw_fairness_compute(draw=draw) or {}
         except Exception as error:  # the draw has committed: say so, and beat retries
