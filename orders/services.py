@@ -343,7 +343,7 @@ def lapse_reminders_send(*, now: datetime.datetime) -> int:
                     "phone",
                     "by_committee",
                     "community__phone",
-                    "resident__language",
+                    "language",
                 )[:REMINDER_BATCH]
             )
             if not batch:

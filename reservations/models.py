@@ -448,6 +448,11 @@ class Reservation(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, verbose_name=_("community"))
     address = models.CharField(_("delivery address"), max_length=250)
     by_committee = models.BooleanField(_("reserved by the committee"), default=False)
+    # The resident's language, recorded with the phone: the win SMS goes in it, and a draw
+    # need not look up 100,000 residents to find it.
+    language = models.CharField(
+        _("language"), max_length=10, default="zh-hans", db_default="zh-hans"
+    )
     created_at = models.DateTimeField(_("reserved at"), default=timezone.now)
     won_at = models.DateTimeField(_("won at"), null=True, blank=True)
     won_draw = models.ForeignKey(

@@ -421,6 +421,7 @@ def _insert_reservation(
                     community=community,
                     address=address,
                     by_committee=by_committee,
+                    language=resident.language,
                     created_at=Greatest(
                         Value(now), Coalesce(RawSQL(_LATEST_CLOSED_CUTOFF, []), Value(now))
                     ),
@@ -497,9 +498,9 @@ _LATEST_CLOSED_CUTOFF = (
 _RESERVE_IN_ONE_STATEMENT = f"""
     INSERT INTO {Reservation._meta.db_table}
         (number, resident_id, state, phone, district_id, town_id, community_id, address,
-         by_committee, created_at)
+         by_committee, language, created_at)
     SELECT $2, r.id, 'waiting', u.phone, r.district_id, r.town_id, r.community_id,
-           '福州市' || d.name || t.name || r.street_address, false,
+           '福州市' || d.name || t.name || r.street_address, false, r.language,
            GREATEST($3, ({_LATEST_CLOSED_CUTOFF}))
     FROM {Resident._meta.db_table} r
     JOIN {User._meta.db_table} u ON u.id = r.user_id

@@ -104,14 +104,17 @@ def test_the_reminders_lead_time_is_the_campaigns(winners, campaign, at_time):
     assert not OutboxMessage.objects.filter(kind="lapse_reminder").exists()
 
 
-def test_the_english_reminder_is_in_english(winners, at_time):
-    resident = Reservation.objects.get(pk=winners[0].pk).resident
-    resident.language = "en"
+def test_the_english_reminder_is_in_english(campaign, at_time):
+    resident = make_resident(phone="13800000085", town="苍霞街道", serial=85)
+    resident.language = "en"  # signed up in English
     resident.save()
+    draw_all(reserve(resident))
     at_time(CLOSES - datetime.timedelta(hours=2))
     tasks.send_lapse_reminders()
-    message = OutboxMessage.objects.get(kind="lapse_reminder", recipient="+8613800000081")
+    message = OutboxMessage.objects.get(kind="lapse_reminder", recipient="+8613800000085")
     assert message.text.startswith("[Fuzhou Puhui masks]")
+    win = OutboxMessage.objects.get(kind="win", recipient="+8613800000085")
+    assert win.text.startswith("[Fuzhou Puhui masks]")
 
 
 def test_beat_runs_both_tasks_every_minute():
