@@ -71,10 +71,11 @@ def threshold(size: int, quota: int) -> bytes | None:
 
 
 def _kept(key: bytes, lines: list[bytes], below: bytes | None) -> list[tuple[bytes, bytes]]:
-    ranks = list(map(line_ranker(key), lines))
+    rank_of = line_ranker(key)
     if below is None:
-        return list(zip(ranks, lines, strict=True))
-    return [pair for pair in zip(ranks, lines, strict=True) if pair[0] < below]
+        return [(rank_of(line), line) for line in lines]
+    # The ranks that are not kept are not kept in memory either.
+    return [(rank, line) for line in lines if (rank := rank_of(line)) < below]
 
 
 def _helper(key: bytes, lines: list[bytes], below: bytes | None) -> tuple[int, int]:
