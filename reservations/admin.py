@@ -384,15 +384,23 @@ class ReservationAdmin(SafeActionsMixin, admin.ModelAdmin):
         "by_committee",
         "created_at",
         "won_at",
+        "won_in_draw",
     ]
     list_filter = ["state", "district", "by_committee"]
     search_fields = ["=number"]
-    list_select_related = ["district", "town"]
+    list_select_related = ["district", "town", "win"]
     show_full_result_count = False
 
     @admin.display(description=_("reservation number"), ordering="number")
     def number_display(self, obj: Reservation) -> str:
         return obj.number_display
+
+    # The draw's record of the win (lottery.Win): there the moment a draw commits, while the
+    # state column follows once the draw's wins are settled, moments later.
+    @admin.display(description=_("won in draw"))
+    def won_in_draw(self, obj: Reservation):
+        win = getattr(obj, "win", None)
+        return win.draw_id if win is not None else None
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -147,3 +147,17 @@ def test_fairness_counts_the_wins_before_settling(pending):
     draw = Draw.objects.get()
     figures = lottery.draw_fairness_compute(draw=draw)
     assert sum(group["winners"] for group in figures["by_district"]["groups"]) == 2
+
+
+def test_officials_see_the_win_in_the_reservations_admin_before_settling(client, official, pending):
+    draw = Draw.objects.get()
+    client.force_login(official)
+    response = client.get(
+        reverse("admin:reservations_reservation_changelist"),
+        {"q": pending[0].number_display},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    row = response.context["cl"].result_list[0]
+    assert (row.state, row.win.draw_id) == ("waiting", draw.pk)
+    assert f'<td class="field-won_in_draw">{draw.pk}</td>' in response.content.decode()
