@@ -41,16 +41,17 @@ def run_draw_task(draw_id: int, actor_id: int | None) -> None:
         actor = User.objects.filter(pk=actor_id).first() if actor_id else None
         services.draw_run(draw=draw, actor=actor, now=timezone.now(), progress=report)
         report("done", 100)
-        # The draw has committed; its wins are copied onto their reservations now (beat does
-        # it if this worker dies first).
-        services.draw_wins_settle(draw_id=draw_id, now=timezone.now())
     except Exception as error:
         client.hset(key, mapping={"step": "failed", "error": type(error).__name__})
         raise
     finally:
         client.close()
     # After the draw has committed and the page says done. A failure here does not undo or
-    # fail the draw: beat makes the missing figures later.
+    # fail the draw: beat settles the wins and makes the missing figures later.
+    try:
+        services.draw_wins_settle(draw_id=draw_id, now=timezone.now())
+    except Exception:
+        logger.exception("draw %s: wins not settled yet", draw_id)
     try:
         services.draw_fairness_compute(draw=draw)
     except Exception:

@@ -9,12 +9,13 @@ from types import ModuleType
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, F, Value
+from django.db.models import BooleanField, Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from lottery.models import Win
 from notifications.models import Kind
 from notifications.services import message_enqueue
 from pickup.models import PickupPoint
@@ -554,7 +555,11 @@ def reservation_create_for_user(*, user: User, now: datetime.datetime) -> int:
 def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reservation:
     """Cancel the resident's waiting reservation (rule 4); a win cannot be cancelled."""
     # A win recorded by a draw but not yet settled onto the reservation is a win all the same.
-    waiting = Reservation.objects.filter(state=ReservationState.WAITING, win__isnull=True)
+    # NOT EXISTS rather than a join: a join would make Django's UPDATE a subquery in which the
+    # closed-pool test below refers to the outer row, a scan of the whole table per cancel.
+    waiting = Reservation.objects.filter(state=ReservationState.WAITING).filter(
+        ~Exists(Win.objects.filter(reservation_id=OuterRef("pk")))
+    )
     reservation = waiting.filter(resident=resident).first()
     if reservation is None:
         raise Refused("nothing_to_cancel", _("You have no waiting reservation to cancel."))

@@ -161,3 +161,17 @@ def test_officials_see_the_win_in_the_reservations_admin_before_settling(client,
     row = response.context["cl"].result_list[0]
     assert (row.state, row.win.draw_id) == ("waiting", draw.pk)
     assert f'<td class="field-won_in_draw">{draw.pk}</td>' in response.content.decode()
+
+
+def test_cancelling_updates_the_one_row_directly_not_through_a_subquery(campaign):
+    """A join in the cancel's filter made Django's UPDATE an `id IN (subquery)` whose pool test
+    pointed at the outer row: a scan of the whole table for every cancel."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reservation = reserve(make_resident(phone="13800000095", town="苍霞街道", serial=95))
+    with CaptureQueriesContext(connection) as queries:
+        reservation_cancel(resident=reservation.resident, now=at(2020, 2, 18, 20))
+    (update,) = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert "IN (SELECT" not in update and "NOT EXISTS" in update
+    assert state(reservation) == "cancelled"
