@@ -700,29 +700,48 @@ def draw_run(
     return locked
 
 
-def draw_wins_settle(*, draw_id: int, now: datetime.datetime) -> int:
+# Wins settled per transaction: each holds its reservations' row locks (and the draw's) for
+# about a second, not the 10 s a draw's 100,000 would take at once; an order for one of them
+# waits for its batch, not for the whole draw.
+SETTLE_BATCH = 10_000
+
+
+def draw_wins_settle(*, draw_id: int, now: datetime.datetime, batch: int = SETTLE_BATCH) -> int:
     """Copy a drawn draw's wins (Win) onto their reservations: state `won`, `won_at` the time of
-    the draw, `won_draw`. Run right after the draw commits, and by beat for any draw it missed;
-    any number of runs, at once or again, settle each win once. Returns the reservations
-    settled. Nobody waits for this: until it is done, readers apply a pending win themselves
-    (lottery.selectors.pending_wins_apply)."""
-    with transaction.atomic():
-        draw = Draw.objects.select_for_update().get(pk=draw_id)
-        if draw.wins_settled_at is not None or draw.status not in DRAWN_STATES:
-            return 0
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE {Reservation._meta.db_table} AS r
-                SET state = 'won', won_at = %(drawn_at)s, won_draw_id = %(draw)s
-                FROM {Win._meta.db_table} AS w
-                WHERE w.draw_id = %(draw)s AND r.id = w.reservation_id AND r.state = 'waiting'
-                """,
-                {"draw": draw.pk, "drawn_at": draw.drawn_at},
-            )
-            settled = cursor.rowcount
-        Draw.objects.filter(pk=draw.pk).update(wins_settled_at=now)
-    return settled
+    the draw, `won_draw`; in batches, then the draw is marked settled. Run right after the draw
+    commits, and by beat for any draw it missed; any number of runs, at once or again, settle
+    each win once. Returns the reservations settled. Nobody waits for this: until a win is
+    settled, readers apply it themselves (lottery.selectors.pending_wins_apply)."""
+    settled, after = 0, 0
+    while True:
+        with transaction.atomic():
+            # The draw's row lock makes settlers take turns, batch by batch.
+            draw = Draw.objects.select_for_update().get(pk=draw_id)
+            if draw.wins_settled_at is not None or draw.status not in DRAWN_STATES:
+                return settled
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    SELECT reservation_id FROM {Win._meta.db_table}
+                    WHERE draw_id = %s AND reservation_id > %s
+                    ORDER BY reservation_id LIMIT %s
+                    """,
+                    [draw.pk, after, batch],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                if not ids:
+                    Draw.objects.filter(pk=draw.pk).update(wins_settled_at=now)
+                    return settled
+                cursor.execute(
+                    f"""
+                    UPDATE {Reservation._meta.db_table}
+                    SET state = 'won', won_at = %s, won_draw_id = %s
+                    WHERE id = ANY(%s::bigint[]) AND state = 'waiting'
+                    """,
+                    [draw.drawn_at, draw.pk, "{" + ",".join(map(str, ids)) + "}"],
+                )
+                settled += cursor.rowcount
+            after = ids[-1]
 
 
 def wins_settle_pending(*, now: datetime.datetime) -> int:

@@ -374,6 +374,24 @@ class ResidentAdmin(SafeActionsMixin, admin.ModelAdmin):
         )
 
 
+class WonFilter(admin.SimpleListFilter):
+    """By the draw's record of wins, which a draw writes as it commits; the state column says
+    `won` only once the draw's wins are settled, moments later."""
+
+    title = _("won in a draw")
+    parameter_name = "won"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(win__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(win__isnull=True)
+        return queryset
+
+
 @admin.register(Reservation)
 class ReservationAdmin(SafeActionsMixin, admin.ModelAdmin):
     list_display = [
@@ -386,7 +404,7 @@ class ReservationAdmin(SafeActionsMixin, admin.ModelAdmin):
         "won_at",
         "won_in_draw",
     ]
-    list_filter = ["state", "district", "by_committee"]
+    list_filter = ["state", WonFilter, "district", "by_committee"]
     search_fields = ["=number"]
     list_select_related = ["district", "town", "win"]
     show_full_result_count = False

@@ -175,3 +175,20 @@ def test_cancelling_updates_the_one_row_directly_not_through_a_subquery(campaign
     (update,) = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
     assert "IN (SELECT" not in update and "NOT EXISTS" in update
     assert state(reservation) == "cancelled"
+
+
+def test_settling_goes_in_batches_and_settles_every_win(pending):
+    draw = Draw.objects.get()
+    assert lottery.draw_wins_settle(draw_id=draw.pk, now=DURING, batch=1) == 2
+    assert [state(r) for r in pending] == ["won", "won"]
+    assert Draw.objects.get().wins_settled_at == DURING
+
+
+def test_officials_can_filter_reservations_by_their_recorded_win(client, official, pending):
+    loser = reserve(make_resident(phone="13800000096", town="苍霞街道", serial=96))
+    client.force_login(official)
+    url = reverse("admin:reservations_reservation_changelist")
+    won = client.get(url, {"won": "yes"}).context["cl"].result_list
+    assert sorted(r.pk for r in won) == sorted(r.pk for r in pending)
+    others = client.get(url, {"won": "no"}).context["cl"].result_list
+    assert [r.pk for r in others] == [loser.pk]
