@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from lottery import services as lottery
@@ -15,7 +16,7 @@ from orders import tasks as order_tasks
 from reservations.models import Reservation
 from reservations.services import Refused, reservation_cancel
 from tests.helpers import at_once
-from tests.lottery.helpers import ceremony
+from tests.lottery.helpers import COMMITMENT, SECRET, ceremony
 from tests.orders.conftest import (
     CLOSES,
     DURING,
@@ -192,3 +193,27 @@ def test_officials_can_filter_reservations_by_their_recorded_win(client, officia
     assert sorted(r.pk for r in won) == sorted(r.pk for r in pending)
     others = client.get(url, {"won": "no"}).context["cl"].result_list
     assert [r.pk for r in others] == [loser.pk]
+
+
+def test_beat_looks_for_unsettled_draws_every_minute():
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedule["lottery.tasks.settle_wins"] == 60.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_draw_task_settles_the_wins_after_the_draw(campaign):
+    """The Celery task as a worker runs it: the draw, then its wins on their reservations."""
+    winner = reserve(make_resident(phone="13800000097", town="苍霞街道", serial=97))
+    lottery.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=10)
+    draw = lottery.draw_add_extra(
+        scheduled_at=at(2020, 2, 19, 10), pool_cutoff=at(2020, 2, 18, 21), actor=None
+    )
+    lottery.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18, 9))
+    draw = lottery.draw_close_pool(draw=draw, quota=1, actor=None, now=at(2020, 2, 18, 21))
+    draw = lottery.draw_fix_public_value(draw=draw, value="1", actor=None)
+    lottery.draw_reveal(draw=draw, secret=SECRET, notary=None)
+    lottery_tasks.run_draw_task(draw.pk, None)
+    assert state(winner) == "won"
+    assert Draw.objects.get().wins_settled_at is not None
