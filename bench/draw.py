@@ -2,7 +2,7 @@
 fix the public value, reveal, draw: winners recorded, outbox rows queued, files published, all
 committed) runs in a subprocess of its own, so that its peak memory can be read when it exits.
 Baseline, same run, same data, also a subprocess: plain psycopg2 and Python read the waiting
-numbers, rank them with HMAC (lottery.verify.ranker), keep the 100,000 smallest and bulk-update
+numbers, rank them with HMAC (lottery.verify.line_ranker), keep the 100,000 smallest and bulk-update
 those reservations in one statement, then roll back. Gates: project total <= 10 s, peak memory
 < 1 GiB, and at most 2x the baseline. The draw records its wins in their own table
 (lottery.Win), which every reader consults; copying them onto the reservations' state afterwards
@@ -217,7 +217,7 @@ def baseline(quota: int) -> None:
 
     import psycopg2
 
-    from lottery.verify import ranker
+    from lottery.verify import line_ranker
 
     connection = psycopg2.connect(os.environ["DATABASE_URL"])
     try:
@@ -230,8 +230,8 @@ def baseline(quota: int) -> None:
             )
             numbers = [row[0] for row in cursor.fetchall()]
             read = time.monotonic()
-            rank_of = ranker(key)
-            smallest = heapq.nsmallest(quota, ((rank_of(n), n) for n in numbers))
+            rank_line = line_ranker(key)
+            smallest = heapq.nsmallest(quota, ((rank_line(b"%08d" % n), n) for n in numbers))
             chosen = sorted(number for _, number in smallest)
             ranked = time.monotonic()
             cursor.execute(

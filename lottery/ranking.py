@@ -20,6 +20,8 @@ import os
 import struct
 from collections.abc import Callable
 
+from lottery import verify as algorithm
+
 logger = logging.getLogger(__name__)
 
 # Below this many numbers a second process costs more than it saves.
@@ -44,21 +46,8 @@ _SHA256 = _plain_sha256()
 
 
 def line_ranker(key: bytes) -> Callable[[bytes], bytes]:
-    """rank(key, n) of a pool file's line (n as eight ASCII digits), as `verify.ranker`."""
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    padded = key.ljust(64, b"\0")
-    inner = _SHA256(bytes(byte ^ 0x36 for byte in padded))
-    outer = _SHA256(bytes(byte ^ 0x5C for byte in padded))
-
-    def rank_of(line: bytes, inner_copy=inner.copy, outer_copy=outer.copy) -> bytes:
-        message = inner_copy()
-        message.update(line)
-        result = outer_copy()
-        result.update(message.digest())
-        return result.digest()
-
-    return rank_of
+    """`verify.line_ranker` on CPython's own SHA-256."""
+    return algorithm.line_ranker(key, sha256=_SHA256)
 
 
 def threshold(size: int, quota: int) -> bytes | None:

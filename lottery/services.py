@@ -40,7 +40,12 @@ from reservations.models import (
     ReservationState,
     User,
 )
-from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
+from reservations.selectors import (
+    campaign_get,
+    draw_pool_cutoff,
+    draw_schedule_next,
+    purchase_window_from,
+)
 from reservations.services import Refused
 from reservations.validators import phone_e164
 
@@ -101,11 +106,20 @@ def stock_packs() -> int:
 
 
 def _purchase_window(draw_at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    """Rule 6's window for a draw at `draw_at`, from the configuration."""
     config = campaign_get()
-    tz = timezone.get_default_timezone()
-    day = timezone.localtime(draw_at, tz).date()
-    opens = datetime.datetime.combine(day, config.purchase_opens_at, tzinfo=tz)
-    return opens, opens + datetime.timedelta(hours=config.purchase_window_hours)
+    return purchase_window_from(
+        won_at=draw_at,
+        draw_window=None,
+        opens_at=config.purchase_opens_at,
+        hours=config.purchase_window_hours,
+    )
+
+
+def _int_array(numbers: list[int]) -> str:
+    """An integer array parameter as one literal: PostgreSQL reads `{1,2,…}` far faster than the
+    `ARRAY[1, 2, …]` expression psycopg2 makes of a list of 100,000."""
+    return "{" + ",".join(map(str, numbers)) + "}"
 
 
 @transaction.atomic
@@ -667,8 +681,7 @@ def draw_run(
                 FROM chosen
                 JOIN {Community._meta.db_table} AS c ON c.id = chosen.community_id
                 """,
-                # An array literal: PostgreSQL reads it far faster than ARRAY[...] of 100,000.
-                ["{" + ",".join(map(str, chosen)) + "}", locked.pk],
+                [_int_array(chosen), locked.pk],
             )
             winners = sorted((_Winner(*row) for row in cursor.fetchall()), key=attrgetter("number"))
         if len(winners) != len(chosen):
@@ -738,7 +751,7 @@ def draw_wins_settle(*, draw_id: int, now: datetime.datetime, batch: int = SETTL
                     SET state = 'won', won_at = %s, won_draw_id = %s
                     WHERE id = ANY(%s::bigint[]) AND state = 'waiting'
                     """,
-                    [draw.drawn_at, draw.pk, "{" + ",".join(map(str, ids)) + "}"],
+                    [draw.drawn_at, draw.pk, _int_array(ids)],
                 )
                 settled += cursor.rowcount
             after = ids[-1]

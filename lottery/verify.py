@@ -66,32 +66,39 @@ def rank(key: bytes, number: int) -> bytes:
     return hmac.digest(key, b"%08d" % number, "sha256")
 
 
-def ranker(key: bytes):
-    """rank(key, ·) for many numbers: HMAC-SHA256 (RFC 2104) with the key's inner and outer
-    hash states computed once, then copied per number. Same bytes as `rank`, about a third
-    faster, which matters for a pool of millions."""
+def line_ranker(key: bytes, sha256=hashlib.sha256):
+    """rank(key, ·) of a number written as its eight ASCII digits (a line of a pool file), for
+    many numbers: HMAC-SHA256 (RFC 2104) with the key's inner and outer hash states computed
+    once, then copied per number. Same bytes as `rank`, about a third faster, which matters for
+    a pool of millions. `sha256` is any constructor of SHA-256 hash objects."""
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     padded = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded))
-    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
+    inner = sha256(bytes(byte ^ 0x36 for byte in padded))
+    outer = sha256(bytes(byte ^ 0x5C for byte in padded))
 
-    def rank_of(number: int) -> bytes:
-        message = inner.copy()
-        message.update(b"%08d" % number)
-        result = outer.copy()
+    def rank_of(line: bytes, inner_copy=inner.copy, outer_copy=outer.copy) -> bytes:
+        message = inner_copy()
+        message.update(line)
+        result = outer_copy()
         result.update(message.digest())
         return result.digest()
 
     return rank_of
 
 
+def ranker(key: bytes):
+    """rank(key, ·) for many numbers (see `line_ranker`)."""
+    rank_line = line_ranker(key)
+    return lambda number: rank_line(b"%08d" % number)
+
+
 def winners(key: bytes, pool: Iterable[int], quota: int) -> list[int]:
     """The `quota` numbers of smallest rank (ties by number), ascending."""
     if quota <= 0:
         return []
-    rank_of = ranker(key)
-    smallest = heapq.nsmallest(quota, [(rank_of(number), number) for number in pool])
+    rank_line = line_ranker(key)
+    smallest = heapq.nsmallest(quota, [(rank_line(b"%08d" % number), number) for number in pool])
     return sorted(number for _, number in smallest)
 
 

@@ -79,6 +79,26 @@ COPY_FROM = 1000
 _COLUMNS = "recipient, text, kind, language, priority, dedupe_key"
 
 
+# What a new message's row holds besides `_COLUMNS`: queued, never tried, due now.
+_QUEUED_COLUMNS = "state, attempts, next_attempt_at, leased_by, last_error, created_at, updated_at"
+
+
+def _row(message: NewMessage) -> tuple:
+    """A message's values for `_COLUMNS`, its text rendered."""
+    return (
+        message.recipient,
+        sms_render(kind=message.kind, context=message.context, language=message.language),
+        str(message.kind),
+        message.language,
+        int(KIND_PRIORITY[message.kind]),
+        message.dedupe_key,
+    )
+
+
+def _copy_line(row: tuple) -> str:
+    return "\t".join(map(_copy_field, row))
+
+
 def _copy_field(value) -> str:
     """A value in COPY's text format."""
     return (
@@ -126,23 +146,13 @@ def messages_enqueue_new(*, messages: Iterable[NewMessage]) -> int:
     def lines():
         nonlocal count
         for message in messages:
-            text = sms_render(kind=message.kind, context=message.context, language=message.language)
-            row = (
-                message.recipient,
-                text,
-                message.kind,
-                message.language,
-                int(KIND_PRIORITY[message.kind]),
-                message.dedupe_key,
-            )
             count += 1
-            yield "\t".join(map(_copy_field, row)) + fixed
+            yield _copy_line(_row(message)) + fixed
 
     # Django's wrapper turns psycopg2's errors into django.db's, as for any query.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(
-            f"COPY {TABLE} ({_COLUMNS}, state, attempts, next_attempt_at, leased_by, "
-            "last_error, created_at, updated_at) FROM STDIN",
+            f"COPY {TABLE} ({_COLUMNS}, {_QUEUED_COLUMNS}) FROM STDIN",
             _LinesReader(lines()),
             size=1 << 16,
         )
@@ -158,24 +168,13 @@ def messages_enqueue(*, messages: Iterable[NewMessage], batch_size: int = 5000) 
     Workers are woken once the transaction commits.
     """
     now = timezone.now()
-    rows = [
-        (
-            message.recipient,
-            sms_render(kind=message.kind, context=message.context, language=message.language),
-            str(message.kind),
-            message.language,
-            int(KIND_PRIORITY[message.kind]),
-            message.dedupe_key,
-        )
-        for message in messages
-    ]
+    rows = [_row(message) for message in messages]
     if len(rows) >= COPY_FROM:
         _enqueue_by_copy(rows, now=now)
     elif rows:
         # Plain multi-row INSERTs: model instances would cost more than the insert itself.
         insert = (
-            f"INSERT INTO {TABLE} ({_COLUMNS}, "
-            "state, attempts, next_attempt_at, leased_by, last_error, created_at, updated_at) "
+            f"INSERT INTO {TABLE} ({_COLUMNS}, {_QUEUED_COLUMNS}) "
             "VALUES %s ON CONFLICT (dedupe_key) DO NOTHING"
         )
         template = "(%s, %s, %s, %s, %s, %s, 'queued', 0, %s, '', '', %s, %s)"
@@ -193,7 +192,7 @@ def messages_enqueue(*, messages: Iterable[NewMessage], batch_size: int = 5000) 
 
 def _enqueue_by_copy(rows: list[tuple], *, now: datetime.datetime) -> None:
     """COPY into a temporary table, then one INSERT … SELECT that skips queued dedupe keys."""
-    data = "".join("\t".join(_copy_field(value) for value in row) + "\n" for row in rows)
+    data = "".join(_copy_line(row) + "\n" for row in rows)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS outbox_incoming (recipient text, text text, "
@@ -203,8 +202,7 @@ def _enqueue_by_copy(rows: list[tuple], *, now: datetime.datetime) -> None:
             f"COPY outbox_incoming ({_COLUMNS}) FROM STDIN", io.StringIO(data)
         )
         cursor.execute(
-            f"INSERT INTO {TABLE} ({_COLUMNS}, "
-            "state, attempts, next_attempt_at, leased_by, last_error, created_at, updated_at) "
+            f"INSERT INTO {TABLE} ({_COLUMNS}, {_QUEUED_COLUMNS}) "
             f"SELECT {_COLUMNS}, 'queued', 0, %s, '', '', %s, %s FROM outbox_incoming "
             "ON CONFLICT (dedupe_key) DO NOTHING",
             [now, now, now],
