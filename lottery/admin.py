@@ -23,7 +23,7 @@ from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArriv
 from lottery.selectors import draws_for_calendar
 from lottery.tasks import progress_get, run_draw_task
 from reservations import roles
-from reservations.admin import in_group
+from reservations.admin import ReadOnlyMixin, in_group
 from reservations.services import Refused
 
 
@@ -121,18 +121,11 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(SchedulePause)
-class SchedulePauseAdmin(admin.ModelAdmin):
+class SchedulePauseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Pauses come from the schedule page, through the service."""
+
     list_display = ["started_at", "reason", "started_by", "ended_at", "ended_by"]
     readonly_fields = list_display
-
-    def has_add_permission(self, request) -> bool:
-        return False  # pauses come from the schedule page, through the service
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Draw)
@@ -354,16 +347,7 @@ def _quota(request) -> int:
 
 
 @admin.register(DrawLog)
-class DrawLogAdmin(admin.ModelAdmin):
+class DrawLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["at", "draw", "action", "actor"]
     list_filter = ["action"]
     readonly_fields = ["draw", "at", "actor", "action", "details"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

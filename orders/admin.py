@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Order, Partner
 from orders.services import PartnerExists, partner_create, partner_revoke
 from reservations import roles
-from reservations.admin import SafeActionsMixin, in_group
+from reservations.admin import ReadOnlyMixin, SafeActionsMixin, in_group
 from reservations.validators import mask_phone
 
 
@@ -70,7 +70,7 @@ class PartnerAdmin(SafeActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(SafeActionsMixin, admin.ModelAdmin):
+class OrderAdmin(ReadOnlyMixin, SafeActionsMixin, admin.ModelAdmin):
     """Orders as partners reported them; read-only (the partner API changes them). Officials
     see all; committee staff their community's residents'; pickup staff their point's."""
 
@@ -193,12 +193,3 @@ class OrderAdmin(SafeActionsMixin, admin.ModelAdmin):
                 ]
             )
         return response
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

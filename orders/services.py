@@ -16,8 +16,8 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from lottery.models import Draw, DrawStatus
-from lottery.services import draw_wins_settle, win_settle
+from lottery.models import Draw
+from lottery.services import DRAWN_STATES, draw_wins_settle, win_settle
 from notifications.models import Kind, OutboxMessage
 from notifications.services import NewMessage, messages_enqueue
 from orders.models import Order, OrderStatus, Partner
@@ -29,7 +29,7 @@ from orders.selectors import (
     state_reason,
 )
 from pickup.models import Fulfilment
-from pickup.selectors import delivery_date, route_for
+from pickup.selectors import delivery_date
 from reservations.models import Reservation, ReservationState
 from reservations.selectors import campaign_get, purchase_window
 from reservations.validators import phone_e164
@@ -171,13 +171,13 @@ def order_place(
             # orders; the others wait, then see it ordered.
             reservation = (
                 Reservation.objects.select_for_update(of=("self",))
-                .select_related("won_draw", "town", "district", "resident", "community")
+                .select_related("won_draw", "resident", "community")
                 .get(pk=check.candidate.id)
             )
             reason = state_reason(candidate_of(reservation, config=config), now=now)
             if reason is not None:
                 raise NotEligible(reason)
-            route = route_for(reservation)
+            route = check.route  # routed by the check, from the same reservation's town
             order = Order.objects.create(
                 partner=partner,
                 partner_order_id=partner_order_id,
@@ -272,7 +272,6 @@ def _move_reservation(reservation: Reservation, to: str) -> None:
 
 # --- lapses and reminders (rule 6) ------------------------------------------------------------
 
-DRAWN = [DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
 LAPSE_SETTLE = datetime.timedelta(hours=1)
 
 
@@ -284,7 +283,7 @@ def wins_lapse(*, now: datetime.datetime) -> int:
     its wins have lapsed, then no more."""
     lapsed = 0
     closed = Draw.objects.filter(
-        status__in=DRAWN, purchase_closes_at__lte=now, wins_lapsed_at__isnull=True
+        status__in=DRAWN_STATES, purchase_closes_at__lte=now, wins_lapsed_at__isnull=True
     )
     for draw_id, closes in closed.values_list("pk", "purchase_closes_at"):
         draw_wins_settle(draw_id=draw_id, now=now)  # normally done long before
@@ -316,7 +315,7 @@ def lapse_reminders_send(*, now: datetime.datetime) -> int:
     if hours == 0:
         return 0
     due = Draw.objects.filter(
-        status__in=DRAWN,
+        status__in=DRAWN_STATES,
         purchase_closes_at__gt=now,
         purchase_closes_at__lte=now + datetime.timedelta(hours=hours),
     )

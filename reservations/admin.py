@@ -57,6 +57,20 @@ class SafeActionsMixin:
         return super().response_action(request, queryset)
 
 
+class ReadOnlyMixin:
+    """A record kept by services (an order, a draw log, a pause): shown, never added, edited or
+    deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class TownInline(admin.TabularInline):
     model = Town
     fields = ["name", "name_en", "in_delivery_range"]

@@ -9,13 +9,13 @@ from types import ModuleType
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Exists, F, OuterRef, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from lottery.models import Win
+from lottery.models import Draw, DrawStatus, Win
 from notifications.models import Kind
 from notifications.services import message_enqueue
 from pickup.models import PickupPoint
@@ -564,16 +564,12 @@ def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reserva
     if reservation is None:
         raise Refused("nothing_to_cancel", _("You have no waiting reservation to cancel."))
     # Not while it is in a closed pool: the draw must find every number of its pool waiting.
-    in_closed_pool = RawSQL(
-        "SELECT EXISTS (SELECT 1 FROM lottery_draw WHERE status = 'pool_closed' "
-        "AND pool_cutoff > reservations_reservation.created_at)",
-        [],
-        output_field=BooleanField(),
+    in_closed_pool = Draw.objects.filter(
+        status=DrawStatus.POOL_CLOSED, pool_cutoff__gt=OuterRef("created_at")
     )
     changed = (
         waiting.filter(pk=reservation.pk)
-        .alias(in_pool=in_closed_pool)
-        .filter(in_pool=False)
+        .filter(~Exists(in_closed_pool))
         .update(state=ReservationState.CANCELLED, cancelled_at=now)
     )
     if not changed:
