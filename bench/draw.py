@@ -61,11 +61,9 @@ def setup(env: dict) -> int:
     """Reference data, campaign, pool, stock; returns the number of waiting reservations."""
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
-    from lottery.services import stock_packs, supply_record
+    from lottery.services import supply_cover
     from reservations.models import CampaignConfig
-    from reservations.selectors import campaign_get
 
     call_command("load_fuzhou", stdout=io.StringIO())
     CampaignConfig.objects.get_or_create(pk=CampaignConfig.SINGLETON_ID)
@@ -105,13 +103,7 @@ def setup(env: dict) -> int:
         print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
         waiting = _waiting()
 
-    stock = stock_packs()
-    if stock < WINNERS:
-        supply_record(
-            arrived_on=timezone.localdate(),
-            masks=(WINNERS - stock) * campaign_get().pack_size,
-            note="bench draw: arrival recorded to cover the quota",
-        )
+    supply_cover(packs=WINNERS, note="bench draw: arrival recorded to cover the quota")
     _vacuum(
         "reservations_reservation", "notifications_outboxmessage", "lottery_draw", "lottery_win"
     )

@@ -88,6 +88,21 @@ def supply_record(
     )
 
 
+def supply_cover(*, packs: int, note: str, actor: User | None = None) -> int:
+    """Record today an arrival that brings the stock up to `packs`, if it is short; returns the
+    packs recorded (0 when the stock was enough). For extra draws run by hand and benchmarks."""
+    short = packs - stock_packs()
+    if short <= 0:
+        return 0
+    supply_record(
+        arrived_on=timezone.localdate(),
+        masks=short * campaign_get().pack_size,
+        note=note,
+        actor=actor,
+    )
+    return short
+
+
 def stock_packs() -> int:
     """Packs in stock: arrivals, less packs allotted to wins, plus packs of lapsed wins."""
     pack_size = campaign_get().pack_size

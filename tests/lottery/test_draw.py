@@ -11,6 +11,7 @@ from django.db import DatabaseError, transaction
 from lottery import services
 from lottery import verify as algorithm
 from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, Win
+from lottery.selectors import certificate_of
 from notifications.models import Kind, OutboxMessage
 from reservations.models import Reservation, ReservationState
 from reservations.services import Refused, reservation_cancel
@@ -19,21 +20,6 @@ from tests.lottery.helpers import COMMITMENT, SECRET, ceremony, seed_pool
 from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
-
-
-def certificate(draw: Draw) -> dict:
-    return {
-        "id": draw.pk,
-        "algorithm": draw.algorithm,
-        "commitment": draw.commitment,
-        "secret": draw.secret,
-        "public_value": draw.public_value,
-        "pool_size": draw.pool_size,
-        "pool_digest": draw.pool_digest,
-        "quota": draw.quota,
-        "winners_count": draw.winners_count,
-        "winners_digest": draw.winners_digest,
-    }
 
 
 def file_of(draw: Draw, name: str) -> bytes:
@@ -55,7 +41,8 @@ def test_the_domain_test_vector_through_the_whole_ceremony(draw):
     assert all(r.won_draw_id == draw.pk for r in won)
     assert Reservation.objects.filter(state=ReservationState.WAITING).count() == 4
     assert (
-        algorithm.verify(certificate(draw), file_of(draw, "pool"), file_of(draw, "winners")) == []
+        algorithm.verify(certificate_of(draw), file_of(draw, "pool"), file_of(draw, "winners"))
+        == []
     )
     assert OutboxMessage.objects.filter(kind=Kind.WIN).count() == 2
     assert [e.action for e in DrawLog.objects.filter(draw=draw)] == [

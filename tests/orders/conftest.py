@@ -8,7 +8,6 @@ import datetime
 import json
 
 import pytest
-import time_machine
 
 from lottery import services as lottery
 from reservations.models import Reservation
@@ -69,30 +68,26 @@ def taijiang_winner(campaign):  # noqa: F811 - the fixture, imported above
 
 
 @pytest.fixture
-def at_time():
-    """Freeze the clock at a moment: `at_time(at(2020, 2, 19, 15))`."""
-    travellers = []
+def at_time(time_machine):
+    """Freeze the clock at a moment: `at_time(at(2020, 2, 19, 15))` (time-machine's fixture)."""
+    return lambda moment: time_machine.move_to(moment, tick=False)
 
-    def freeze(moment: datetime.datetime):
-        traveller = time_machine.travel(moment, tick=False)
-        traveller.start()
-        travellers.append(traveller)
 
-    yield freeze
-    for traveller in reversed(travellers):
-        traveller.stop()
+def partner_post(client, token: str | None, path: str, body=None, **extra):
+    """POST a JSON body (or raw bytes/str) to the partner API with the partner's token."""
+    data = body if isinstance(body, str | bytes) else json.dumps(body or {})
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    extra.setdefault("content_type", "application/json")
+    return client.post(API + path, data=data, **headers, **extra)
 
 
 @pytest.fixture
 def api(client, partner):
-    """POST a JSON body (or raw bytes/str) to the partner API as the partner."""
+    """POST to the partner API as the partner: `api("verify", body)`."""
     _record, token = partner
 
     def post(path: str, body=None, *, token: str | None = token, **extra):
-        data = body if isinstance(body, str | bytes) else json.dumps(body or {})
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
-        extra.setdefault("content_type", "application/json")
-        return client.post(API + path, data=data, **headers, **extra)
+        return partner_post(client, token, path, body, **extra)
 
     return post
 

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from orders.models import Order
-from tests.orders.conftest import API, DURING, order_body
+from tests.orders.conftest import API, DURING, order_body, partner_post
 
 pytestmark = pytest.mark.django_db
 
@@ -176,12 +176,8 @@ def test_no_csrf_token_or_session_is_needed(partner, taijiang_winner, at_time):
     _record, token = partner
     at_time(DURING)
     client = Client(enforce_csrf_checks=True)
-    response = client.post(
-        API + "verify",
-        data=json.dumps({"phone": taijiang_winner.phone, "address": taijiang_winner.address}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    body = {"phone": taijiang_winner.phone, "address": taijiang_winner.address}
+    response = partner_post(client, token, "verify", body)
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
 

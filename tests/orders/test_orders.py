@@ -1,7 +1,6 @@
 """POST /api/partner/v1/orders and /orders/<id>/status: one pack per win (rule 8)."""
 
 import itertools
-import json
 
 import pytest
 from django.test import Client
@@ -11,7 +10,14 @@ from orders.models import Order
 from orders.services import partner_create, partner_revoke
 from reservations.models import Reservation
 from tests.helpers import at_once
-from tests.orders.conftest import API, CLOSES, DURING, draw_all, order_body, reserve
+from tests.orders.conftest import (
+    CLOSES,
+    DURING,
+    draw_all,
+    order_body,
+    partner_post,
+    reserve,
+)
 from tests.reservations.conftest import at, make_resident
 
 pytestmark = pytest.mark.django_db
@@ -114,13 +120,7 @@ def test_a_revoked_or_missing_token_is_unauthorized(api, partner, taijiang_winne
 
 def _post_order(token: str, body: dict) -> int:
     """One partner request on a connection of its own, as from another server process."""
-    response = Client().post(
-        API + "orders",
-        data=json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
-    return response.status_code
+    return partner_post(Client(), token, "orders", body).status_code
 
 
 @pytest.mark.django_db(transaction=True)

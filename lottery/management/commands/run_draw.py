@@ -56,15 +56,12 @@ class Command(BaseCommand):
         start = timezone.now()
         try:
             stock = services.stock_packs()
-            if quota > stock:
-                services.supply_record(
-                    arrived_on=timezone.localdate(),
-                    masks=(quota - stock) * campaign_get().pack_size,
-                    note="run_draw: arrival recorded to cover the quota",
-                    actor=None,
-                )
+            recorded = services.supply_cover(
+                packs=quota, note="run_draw: arrival recorded to cover the quota"
+            )
+            if recorded:
                 self.stdout.write(
-                    f"stock was {stock} packs: recorded an arrival of {quota - stock} packs"
+                    f"stock was {stock} packs: recorded an arrival of {recorded} packs"
                 )
             # Provisional times: closing the pool at once sets the cut-off to that instant and
             # the draw time just after it.
