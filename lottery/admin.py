@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lottery import services
 from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArrival
-from lottery.selectors import draws_for_calendar
+from lottery.selectors import draws_coming
 from lottery.tasks import progress_get, run_draw_task
 from reservations import roles
 from reservations.admin import ReadOnlyMixin, in_group
@@ -205,7 +205,6 @@ class DrawAdmin(admin.ModelAdmin):
             except Refused as refusal:
                 messages.error(request, refusal.message)
                 return HttpResponseRedirect(request.path)
-        coming, _past = draws_for_calendar()
         context = {
             **self.admin_site.each_context(request),
             "title": _("Draw schedule"),
@@ -213,7 +212,7 @@ class DrawAdmin(admin.ModelAdmin):
             "form": form,
             "official": is_official(request.user),
             "pause": services.schedule_pause_in_force(),
-            "coming": coming,
+            "coming": draws_coming(),
             "stock": services.stock_packs(),
         }
         return TemplateResponse(request, "admin/lottery/schedule.html", context)

@@ -106,25 +106,29 @@ def len_of(draw_file: DrawFile) -> int:
         return cursor.fetchone()[0]
 
 
-def draws_for_calendar(
-    now: datetime.datetime | None = None,
-) -> tuple[list[Draw], list[Draw]]:
-    """(coming, past): draws still to happen, soonest first, with those postponed or cancelled
-    in the last week so residents see what changed and why; draws done, latest first."""
+def draws_coming(now: datetime.datetime | None = None) -> list[Draw]:
+    """Draws still to happen, soonest first, with those postponed or cancelled in the last week
+    so residents see what changed and why."""
     now = now or timezone.now()
-    coming = list(
+    return list(
         Draw.objects.exclude(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF])
         .filter(
             Q(status=DrawStatus.POOL_CLOSED) | Q(scheduled_at__gte=now - datetime.timedelta(days=7))
         )
         .order_by("scheduled_at", "pk")
     )
+
+
+def draws_for_calendar(
+    now: datetime.datetime | None = None,
+) -> tuple[list[Draw], list[Draw]]:
+    """(coming, past): `draws_coming`, and the draws done, latest first."""
     past = list(
         Draw.objects.filter(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]).order_by(
             "-scheduled_at"
         )[:100]
     )
-    return coming, past
+    return draws_coming(now), past
 
 
 @dataclass(frozen=True)
