@@ -9,6 +9,10 @@ from tests.reservations.conftest import at, make_resident
 
 SECRET = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 COMMITMENT = "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
+# DOMAIN.md's test vector: its pool, the pool's digest, and the winners of quota 2.
+POOL = [10000001, 23456789, 31415926, 50000000, 77777777, 99999999]
+POOL_DIGEST = "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
+WINNERS = b"10000001\n23456789\n"
 
 
 def seed_pool(numbers: list[int], *, made: datetime.datetime) -> list[Reservation]:

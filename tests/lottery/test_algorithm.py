@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from lottery import verify as algorithm
+from tests.lottery.helpers import POOL, POOL_DIGEST, SECRET, WINNERS
 
-S = bytes.fromhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+S = bytes.fromhex(SECRET)
 B = "3 5 2 6 1 4"
-POOL = [10000001, 23456789, 31415926, 50000000, 77777777, 99999999]
-POOL_DIGEST = "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
 KEY = "8dffa8ca313ceea65998bc7520637447d4c293d82c13b25ac79dd5a5fea3f2be"
 
 
@@ -90,9 +89,6 @@ def certificate(**changes) -> dict:
         "winners_digest": algorithm.file_digest(algorithm.number_lines(chosen)),
         **changes,
     }
-
-
-WINNERS = b"10000001\n23456789\n"
 
 
 def test_the_verifier_accepts_the_test_draw():

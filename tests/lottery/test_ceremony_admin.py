@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from config.celery_app import app as celery_app
 from lottery.models import DrawStatus
-from tests.lottery.helpers import SECRET, seed_pool
+from tests.lottery.helpers import POOL, SECRET, seed_pool
 from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +33,7 @@ def step(client, draw, name: str, **data):
 def test_the_whole_ceremony_through_the_admin(
     client, draw, official, notary, eager_celery, django_capture_on_commit_callbacks
 ):
-    seed_pool(
-        [10000001, 23456789, 31415926, 50000000, 77777777, 99999999], made=at(2020, 2, 18, 11)
-    )
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
     client.force_login(notary)
     with time_machine.travel(BEFORE_CUTOFF, tick=False):
         page = step(client, draw, "commit")

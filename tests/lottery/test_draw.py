@@ -16,7 +16,15 @@ from notifications.models import Kind, OutboxMessage
 from reservations.models import Reservation, ReservationState
 from reservations.services import Refused, reservation_cancel
 from tests.helpers import at_once
-from tests.lottery.helpers import COMMITMENT, SECRET, ceremony, seed_pool
+from tests.lottery.helpers import (
+    COMMITMENT,
+    POOL,
+    POOL_DIGEST,
+    SECRET,
+    WINNERS,
+    ceremony,
+    seed_pool,
+)
 from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +35,10 @@ def file_of(draw: Draw, name: str) -> bytes:
 
 
 def test_the_domain_test_vector_through_the_whole_ceremony(draw):
-    seed_pool(
-        [10000001, 23456789, 31415926, 50000000, 77777777, 99999999], made=at(2020, 2, 18, 11)
-    )
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
     draw = ceremony(draw, quota=2)
-    assert draw.pool_digest == "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
-    assert file_of(draw, "winners") == b"10000001\n23456789\n"
+    assert draw.pool_digest == POOL_DIGEST
+    assert file_of(draw, "winners") == WINNERS
     assert draw.winners_digest == (
         "df4f67dc1821a155d10865d3458ed727e54315fe6fd84077c23517f123c2f4d6"
     )
@@ -206,9 +212,7 @@ def test_the_draw_log_cannot_be_edited_or_deleted(draw):
 
 
 def test_run_draw_runs_a_whole_ceremony_and_prints_the_id_last(campaign):
-    seed_pool(
-        [10000001, 23456789, 31415926, 50000000, 77777777, 99999999], made=at(2020, 2, 18, 11)
-    )
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
     out = StringIO()
     call_command(
         "run_draw", "--quota", "2", "--secret", SECRET, "--public-value", "3 5 2 6 1 4", stdout=out
@@ -217,8 +221,8 @@ def test_run_draw_runs_a_whole_ceremony_and_prints_the_id_last(campaign):
     draw = Draw.objects.get(pk=int(lines[-1]))
     assert "recorded an arrival" in out.getvalue()
     assert draw.status == DrawStatus.DRAWN and draw.winners_count == 2
-    assert draw.pool_digest == "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
-    assert file_of(draw, "winners") == b"10000001\n23456789\n"
+    assert draw.pool_digest == POOL_DIGEST
+    assert file_of(draw, "winners") == WINNERS
     assert "fairness by_reservation_day: chi-square p = None" in out.getvalue()  # one day
     assert draw.fairness["by_district"]["groups"][0]["winners"] == 2
 

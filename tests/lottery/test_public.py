@@ -8,12 +8,18 @@ import pytest
 from django.urls import reverse
 
 from lottery.models import DrawStatus
-from tests.lottery.helpers import COMMITMENT, SECRET, ceremony, seed_pool
+from tests.lottery.helpers import (
+    COMMITMENT,
+    POOL,
+    POOL_DIGEST,
+    SECRET,
+    WINNERS,
+    ceremony,
+    seed_pool,
+)
 from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
-
-POOL = [10000001, 23456789, 31415926, 50000000, 77777777, 99999999]
 
 
 @pytest.fixture
@@ -30,9 +36,7 @@ def test_the_certificate_of_a_drawn_draw(client, drawn):
     assert data["commitment"] == COMMITMENT and data["secret"] == SECRET
     assert data["public_value"] == "3 5 2 6 1 4"
     assert data["pool_size"] == 6 and data["quota"] == 2 and data["winners_count"] == 2
-    assert data["pool_digest"] == (
-        "a935817ccf8b80f7eb6fce380d488dc3f678bee7ccdde20c2c9b0be4b36eafed"
-    )
+    assert data["pool_digest"] == (POOL_DIGEST)
     assert data["scheduled_at"] == "2020-02-19T10:00:00+08:00"
     assert data["pool_cutoff"] == "2020-02-18T21:00:00+08:00"
     assert data["signed_off_at"] is None
@@ -43,7 +47,7 @@ def test_the_files_are_plain_text_and_hold_numbers_only(client, drawn):
     winners = client.get(reverse("winners_file", args=[drawn.pk]))
     assert pool["Content-Type"] == "text/plain; charset=utf-8"
     assert b"".join(pool.streaming_content) == b"".join(b"%08d\n" % n for n in POOL)
-    assert b"".join(winners.streaming_content) == b"10000001\n23456789\n"
+    assert b"".join(winners.streaming_content) == WINNERS
 
 
 def test_the_downloaded_verifier_accepts_the_published_draw_and_rejects_a_changed_one(
