@@ -23,6 +23,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def environ_override(name: str, value: str):
+    """Set `os.environ[name]` (with the bench settings) for a benchmark's servers; returns what
+    puts the old value back."""
+    saved = os.environ.get(name)
+    os.environ.update(bench_env(**{name: value}))
+
+    def restore() -> None:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
+
+    return restore
+
+
 def bench_env(**extra: str) -> dict:
     return {
         **os.environ,
@@ -162,6 +177,45 @@ def wrk_name(wrk: str) -> str:
 
 def pin_to_load_core() -> None:
     os.sched_setaffinity(0, {LOAD_CORE})
+
+
+def wrk_command(
+    wrk: str, *, port: int, path: str, script: str, seconds: float, connections: int, args: list
+) -> list[str]:
+    """wrk with one thread and `connections` keep-alive connections running bench/`script` on
+    `path` for `seconds`; `args` go to the script."""
+    return [
+        wrk,
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(ROOT / "bench" / script),
+        f"http://127.0.0.1:{port}{path}",
+        "--",
+        *map(str, args),
+    ]
+
+
+def median_ratio(rounds: list[tuple[dict, dict]]) -> tuple[list[float], float]:
+    """Alternating (baseline, project) rounds: each round's throughput ratio, sorted, and their
+    median."""
+    ratios = sorted(p["rps"] / b["rps"] if b["rps"] else 0 for b, p in rounds)
+    return ratios, ratios[len(ratios) // 2]
+
+
+def gate_and_aim(figures: dict, ratio: float, *, gate: float, rps: int, p99_ms: float) -> bool:
+    """Print the gate (a ratio to the baseline) and the informational aim; True if it passes."""
+    passed = ratio >= gate
+    print(f"  gate (>= {gate} of baseline): {'PASS' if passed else 'FAIL'}")
+    aim = figures["rps"] >= rps and figures["p99_ms"] <= p99_ms
+    print(
+        f"  aim ({rps} requests/s, p99 <= {p99_ms:.0f} ms): "
+        f"{'met' if aim else 'not met'} (informational)"
+    )
+    return passed
 
 
 def run_load(command: list[str]) -> dict:

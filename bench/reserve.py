@@ -39,14 +39,16 @@ from bench.common import (
     CORES,
     LOAD_CORE,
     PYTHON,
-    ROOT,
-    bench_env,
     combine,
+    environ_override,
     free_port,
+    gate_and_aim,
+    median_ratio,
     report,
     run_load,
     start_gunicorn,
     verified_residents,
+    wrk_command,
     wrk_find,
     wrk_name,
 )
@@ -222,26 +224,15 @@ def load(
     seconds: float,
 ) -> dict:
     if wrk:
-        command = [
+        command = wrk_command(
             wrk,
-            "-t1",
-            f"-c{CONNECTIONS}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "5s",
-            "-s",
-            str(ROOT / "bench" / "reserve.lua"),
-            f"http://127.0.0.1:{port}{path}",
-            "--",
-            str(pairs_file),
-            str(first),
-            str(count),
-            path,
-            mode,
-            str(expect_status),
-            expect_location,
-            "1",
-        ]
+            port=port,
+            path=path,
+            script="reserve.lua",
+            seconds=seconds,
+            connections=CONNECTIONS,
+            args=[pairs_file, first, count, path, mode, expect_status, expect_location, 1],
+        )
     else:
         command = [
             PYTHON,
@@ -281,8 +272,7 @@ def run(seconds: float) -> bool:
     measured_pairs = int(seconds * PAIRS_PER_SECOND)
     count = int(os.environ.get("BENCH_RESERVE_RESIDENTS", WARMUP_PAIRS + measured_pairs))
     measured_pairs = count - WARMUP_PAIRS
-    saved_burst = os.environ.get("RESERVE_BURST_PER_SECOND")
-    os.environ.update(bench_env(RESERVE_BURST_PER_SECOND=BURST_FOR_BENCH))
+    restore_burst = environ_override("RESERVE_BURST_PER_SECOND", BURST_FOR_BENCH)
     import django
 
     django.setup()
@@ -367,10 +357,7 @@ def run(seconds: float) -> bool:
         sessions_delete(pairs)
         undo_open_all_day(undo)
         shutil.rmtree(tmp, ignore_errors=True)
-        if saved_burst is None:
-            os.environ.pop("RESERVE_BURST_PER_SECOND", None)
-        else:
-            os.environ["RESERVE_BURST_PER_SECOND"] = saved_burst
+        restore_burst()
 
     print(
         f"reserve: gunicorn {CORES} workers x 4 threads, production settings, "
@@ -387,8 +374,7 @@ def run(seconds: float) -> bool:
     report("bare", bare)
     print("    (for information: one INSERT; nothing reads request.user, so no session or user)")
     report("reserve", reserve)
-    ratios = sorted(r["rps"] / b["rps"] if b["rps"] else 0 for b, r in rounds)
-    ratio = ratios[len(ratios) // 2]
+    ratios, ratio = median_ratio(rounds)
     print(
         f"  rounds (baseline, reserve alternating, {per_round:.1f} s each): "
         + ", ".join(f"{value:.2f}" for value in ratios)
@@ -405,13 +391,7 @@ def run(seconds: float) -> bool:
         f"({reserve['sent']} sent): {'consistent' if counted else 'INCONSISTENT'}; "
         f"baseline rows inserted: {inserted}"
     )
-    gate = ratio >= GATE
-    print(f"  gate (>= {GATE} of baseline): {'PASS' if gate else 'FAIL'}")
-    aim = reserve["rps"] >= TARGET_RPS and reserve["p99_ms"] <= TARGET_P99_MS
-    print(
-        f"  aim ({TARGET_RPS} requests/s, p99 <= {TARGET_P99_MS:.0f} ms): "
-        f"{'met' if aim else 'not met'} (informational)"
-    )
+    gate = gate_and_aim(reserve, ratio, gate=GATE, rps=TARGET_RPS, p99_ms=TARGET_P99_MS)
     clean = (
         reserve["errors"] == 0
         and baseline["errors"] == 0

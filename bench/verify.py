@@ -30,14 +30,16 @@ from pathlib import Path
 from bench.common import (
     CORES,
     LOAD_CORE,
-    ROOT,
-    bench_env,
     combine,
+    environ_override,
     free_port,
+    gate_and_aim,
+    median_ratio,
     report,
     run_load,
     start_gunicorn,
     verified_residents,
+    wrk_command,
     wrk_find,
     wrk_name,
 )
@@ -192,23 +194,17 @@ def teardown() -> None:
 
 
 def load(wrk: str, port: int, path: str, bodies: Path, token: str, expect: str, seconds: float):
-    command = [
-        wrk,
-        "-t1",
-        f"-c{CONNECTIONS}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "5s",
-        "-s",
-        str(ROOT / "bench" / "verify.lua"),
-        f"http://127.0.0.1:{port}{path}",
-        "--",
-        str(bodies),
-        token,
-        path,
-        expect,
-    ]
-    return run_load(command)
+    return run_load(
+        wrk_command(
+            wrk,
+            port=port,
+            path=path,
+            script="verify.lua",
+            seconds=seconds,
+            connections=CONNECTIONS,
+            args=[bodies, token, path, expect],
+        )
+    )
 
 
 # --- the benchmark ----------------------------------------------------------------------------
@@ -216,8 +212,7 @@ def load(wrk: str, port: int, path: str, bodies: Path, token: str, expect: str, 
 
 def run(seconds: float) -> bool:
     count = int(os.environ.get("BENCH_VERIFY_WINNERS", "20000"))
-    saved_rate = os.environ.get("PARTNER_API_RATE_PER_SECOND")
-    os.environ.update(bench_env(PARTNER_API_RATE_PER_SECOND=RATE_FOR_BENCH))
+    restore_rate = environ_override("PARTNER_API_RATE_PER_SECOND", RATE_FOR_BENCH)
     import django
 
     django.setup()
@@ -247,10 +242,7 @@ def run(seconds: float) -> bool:
         server.wait(timeout=30)
         teardown()
         shutil.rmtree(tmp, ignore_errors=True)
-        if saved_rate is None:
-            os.environ.pop("PARTNER_API_RATE_PER_SECOND", None)
-        else:
-            os.environ["PARTNER_API_RATE_PER_SECOND"] = saved_rate
+        restore_rate()
 
     baseline = combine([b for b, _ in rounds])
     verify = combine([v for _, v in rounds])
@@ -265,19 +257,12 @@ def run(seconds: float) -> bool:
     report("baseline", baseline)
     print("    (the same token check, then one indexed SELECT)")
     report("verify", verify)
-    ratios = sorted(v["rps"] / b["rps"] if b["rps"] else 0 for b, v in rounds)
-    ratio = ratios[len(ratios) // 2]
+    ratios, ratio = median_ratio(rounds)
     print(
         f"  rounds (baseline, verify alternating, {per_round:.1f} s each): "
         + ", ".join(f"{value:.2f}" for value in ratios)
     )
     print(f"  verify / baseline throughput, median of the rounds: {ratio:.2f}")
-    gate = ratio >= GATE
-    print(f"  gate (>= {GATE} of baseline): {'PASS' if gate else 'FAIL'}")
-    aim = verify["rps"] >= TARGET_RPS and verify["p99_ms"] <= TARGET_P99_MS
-    print(
-        f"  aim ({TARGET_RPS} requests/s, p99 <= {TARGET_P99_MS:.0f} ms): "
-        f"{'met' if aim else 'not met'} (informational)"
-    )
+    gate = gate_and_aim(verify, ratio, gate=GATE, rps=TARGET_RPS, p99_ms=TARGET_P99_MS)
     clean = verify["errors"] == 0 and baseline["errors"] == 0 and verify["ok"] > 0
     return gate and clean
