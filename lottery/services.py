@@ -759,6 +759,7 @@ def draw_wins_settle(*, draw_id: int, now: datetime.datetime, batch: int = SETTL
                 ids = [row[0] for row in cursor.fetchall()]
                 if not ids:
                     Draw.objects.filter(pk=draw.pk).update(wins_settled_at=now)
+                    _log(draw, "wins_settled", None, settled_now=settled)
                     return settled
                 cursor.execute(
                     f"""

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from lottery import services as lottery
 from lottery import tasks as lottery_tasks
-from lottery.models import Draw, DrawFile, Win
+from lottery.models import Draw, DrawFile, DrawLog, Win
 from orders import tasks as order_tasks
 from reservations.models import Reservation
 from reservations.services import Refused, reservation_cancel
@@ -54,6 +54,8 @@ def test_settling_marks_the_wins_on_their_reservations_once(pending):
     draw.refresh_from_db()
     assert draw.wins_settled_at == at(2020, 2, 19, 10, 1)
     assert lottery.draw_wins_settle(draw_id=draw.pk, now=at(2020, 2, 19, 10, 2)) == 0
+    (entry,) = DrawLog.objects.filter(draw=draw, action="wins_settled")  # once, in the log
+    assert entry.details == {"settled_now": 2}
 
 
 def test_beat_settles_a_draw_whose_worker_died_before_settling_it(pending):
