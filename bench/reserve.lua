@@ -8,9 +8,10 @@
 --   expect_status    the status of a success, e.g. 302
 --   expect_location  how the Location of a success starts, or "-" for any
 --   threads          wrk's -t, so that every thread knows its share
--- done() prints one line "BENCH_JSON {...}" with the counts and latency percentiles (µs).
+-- done() (bench/wrk_common.lua) prints one line "BENCH_JSON {...}" with counts and latencies.
 
-local threads = {}
+dofile("bench/wrk_common.lua")
+
 local next_id = 0
 
 function setup(thread)
@@ -25,14 +26,6 @@ local mode = "once"
 local expect_status = 200
 local expect_location = nil
 local stop_request = nil
-
--- Read by done() through thread:get().
-sent = 0
-ok = 0
-bad = 0
-exhausted = 0
-bad_kinds = ""
-local kinds = {}
 
 function init(args)
    local file, first, count, path = args[1], tonumber(args[2]), tonumber(args[3]), args[4]
@@ -90,43 +83,6 @@ function response(status, headers, body)
          or (location ~= nil and location:sub(1, #expect_location) == expect_location)) then
       ok = ok + 1
    else
-      bad = bad + 1
-      local kind = tostring(status) .. " " .. tostring(location or "")
-      kinds[kind] = (kinds[kind] or 0) + 1
-      local parts = {}
-      for k, v in pairs(kinds) do
-         parts[#parts + 1] = k .. "=" .. v
-      end
-      bad_kinds = table.concat(parts, "; ")
+      count_bad(tostring(status) .. " " .. tostring(location or ""))
    end
-end
-
-local function json_string(s)
-   return '"' .. s:gsub('[%c"\\]', function(c)
-      return string.format("\\u%04x", c:byte())
-   end) .. '"'
-end
-
-function done(summary, latency, _)
-   local totals = { sent = 0, ok = 0, bad = 0, exhausted = 0 }
-   local all_kinds = {}
-   for _, thread in ipairs(threads) do
-      for name, _ in pairs(totals) do
-         totals[name] = totals[name] + thread:get(name)
-      end
-      local k = thread:get("bad_kinds")
-      if k ~= "" then
-         all_kinds[#all_kinds + 1] = k
-      end
-   end
-   local errors = summary.errors
-   io.write(string.format(
-      "BENCH_JSON {\"requests\": %d, \"duration_us\": %d, \"sent\": %d, \"ok\": %d, "
-         .. "\"bad\": %d, \"exhausted\": %d, \"bad_kinds\": %s, \"connect_errors\": %d, "
-         .. "\"read_errors\": %d, \"write_errors\": %d, \"status_errors\": %d, "
-         .. "\"timeouts\": %d, \"p50_us\": %d, \"p99_us\": %d, \"max_us\": %d}\n",
-      summary.requests, summary.duration, totals.sent, totals.ok, totals.bad, totals.exhausted,
-      json_string(table.concat(all_kinds, " | ")), errors.connect, errors.read, errors.write,
-      errors.status, errors.timeout, latency:percentile(50), latency:percentile(99), latency.max
-   ))
 end
