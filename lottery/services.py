@@ -10,12 +10,14 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -567,6 +569,189 @@ def draw_reveal(*, draw: Draw, secret: str, notary: User | None) -> Draw:
         draw.refresh_from_db()
         _log(draw, "secret_revealed", notary, secret=secret)
     return draw
+
+
+# --- an extra draw's whole ceremony at once (`run_draw`) ------------------------------------
+
+RUN_AT_ONCE_LOCK_KEY = 0x5055_4855_4902  # held by one `run_draw` at a time, for its session
+
+
+class CeremonyStopped(Exception):
+    """A ceremony run at once stopped after its draw was made: `message` says what became of the
+    draw (cancelled, or waiting to be finished) and what to do. Unlike Refused, something was
+    written: the draw and its log."""
+
+    def __init__(self, message: str, *, draw: Draw) -> None:
+        super().__init__(message)
+        self.message = message
+        self.draw = draw
+
+
+@dataclass(frozen=True)
+class CeremonyAtOnce:
+    draw: Draw
+    stock: int  # packs in stock before the pool closed
+    recorded: int  # packs of the arrival recorded to cover the quota (0: none recorded)
+
+
+def ceremony_page(draw: Draw) -> str:
+    return reverse("admin:lottery_ceremony", args=[draw.pk])
+
+
+def _secret_normalise(secret: str) -> str:
+    secret = secret.strip().lower()
+    try:
+        raw = bytes.fromhex(secret)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise Refused("bad_secret", _("The secret is 64 hexadecimal digits."))
+    return secret
+
+
+@contextmanager
+def _one_ceremony_at_once() -> Iterator[None]:
+    """A second `run_draw` while one runs is refused before it writes anything: both would pass
+    the checks below, and the slower one's pool close would then fail behind a draw it made."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_AT_ONCE_LOCK_KEY])
+        (held,) = cursor.fetchone()
+    if not held:
+        raise Refused(
+            "run_draw_running",
+            _("Another run_draw is running. Wait until it has finished, then try again."),
+        )
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_AT_ONCE_LOCK_KEY])
+        except DatabaseError:
+            logger.warning("run_draw: lock not released; the session's end releases it")
+
+
+def _cancel_stopped(draw: Draw, error: BaseException, secret: str) -> CeremonyStopped:
+    """Before the public value is fixed the draw can be cancelled, and must be: its secret may
+    exist only in this process. The reason goes to the draw's log and to residents."""
+    if isinstance(error, Refused):
+        why = error.message
+    else:
+        why = _("an error (%(error)s)") % {"error": type(error).__name__}
+    reason = " ".join(
+        (
+            _("The extra draw stopped before its public value was fixed: %(why)s") % {"why": why}
+        ).split()
+    )
+    if len(reason) > 200:
+        reason = reason[:199] + "…"
+    try:
+        draw_cancel(draw=draw, reason=reason, actor=None)
+    except Exception:
+        logger.exception("run_draw: draw %s not cancelled", draw.pk)
+        # The secret must not be lost with this process: whoever runs the command gets it.
+        return CeremonyStopped(
+            _(
+                "Draw %(draw)d stopped before its public value was fixed (%(why)s) and could not "
+                "be cancelled. An official cancels it on its ceremony page, %(page)s. Should the "
+                "ceremony go on instead, its secret is %(secret)s."
+            )
+            % {"draw": draw.pk, "why": why, "page": ceremony_page(draw), "secret": secret},
+            draw=draw,
+        )
+    return CeremonyStopped(
+        _("Draw %(draw)d is cancelled: %(reason)s") % {"draw": draw.pk, "reason": reason},
+        draw=draw,
+    )
+
+
+def draw_extra_at_once(
+    *,
+    quota: int,
+    secret: str | None,
+    public_value: str,
+    purchase_opens: datetime.datetime | None = None,
+    note: str = "run_draw: arrival recorded to cover the quota",
+) -> CeremonyAtOnce:
+    """An extra draw and its whole ceremony now, through the steps' own services (`run_draw`).
+
+    What would refuse it is checked before anything is written: another ceremony at once, or
+    another draw's pool closed and not drawn. The stock is topped up to the quota (an arrival
+    recorded today) in the transaction that closes the pool, so a refused close records none.
+    A draw made here never outlives its secret: a failure before the public value is fixed
+    cancels the draw with the reason (CeremonyStopped); the public value and the secret are
+    fixed and revealed in one transaction, so from then on the draw can always be finished,
+    and a failure of the draw itself says how (CeremonyStopped).
+    """
+    if quota < 0:
+        raise Refused("bad_quota", _("The quota cannot be negative."))
+    commitment = None
+    if secret is not None:
+        secret = _secret_normalise(secret)
+        commitment = algorithm.commitment(bytes.fromhex(secret))
+    with _one_ceremony_at_once():
+        closed = Draw.objects.filter(status=DrawStatus.POOL_CLOSED).first()
+        if closed is not None:
+            raise Refused(
+                "another_closed",
+                _(
+                    "Draw %(draw)d's pool is closed and not drawn yet. It is drawn (or cancelled) "
+                    "on its ceremony page, %(page)s, before another pool can close."
+                )
+                % {"draw": closed.pk, "page": ceremony_page(closed)},
+            )
+        # Nothing is written before this line. Provisional times: closing the pool at once
+        # sets the cut-off to that instant and the draw time just after it.
+        created = timezone.now()
+        with transaction.atomic():
+            draw = draw_add_extra(
+                scheduled_at=created + datetime.timedelta(hours=1),
+                pool_cutoff=created + datetime.timedelta(minutes=30),
+                actor=None,
+            )
+            if purchase_opens is not None:
+                closes = purchase_opens + datetime.timedelta(
+                    hours=campaign_get().purchase_window_hours
+                )
+                Draw.objects.filter(pk=draw.pk).update(
+                    purchase_opens_at=purchase_opens, purchase_closes_at=closes
+                )
+                _log(
+                    draw,
+                    "purchase_window_set",
+                    None,
+                    opens=purchase_opens.isoformat(),
+                    closes=closes.isoformat(),
+                )
+            made = draw_commit(draw=draw, notary=None, commitment=commitment, now=timezone.now())
+        secret = secret or made.secret
+        try:
+            with transaction.atomic():
+                stock = stock_packs()
+                recorded = supply_cover(packs=quota, note=note)
+                draw = draw_close_pool(
+                    draw=draw, quota=quota, actor=None, now=timezone.now(), at_once=True
+                )
+            with transaction.atomic():
+                draw = draw_fix_public_value(draw=draw, value=public_value, actor=None)
+                draw = draw_reveal(draw=draw, secret=secret, notary=None)
+        except BaseException as error:
+            raise _cancel_stopped(draw, error, secret) from error
+        try:
+            draw = draw_run(draw=draw, actor=None, now=timezone.now())
+        except BaseException as error:
+            logger.exception("run_draw: draw %s not drawn", draw.pk)
+            raise CeremonyStopped(
+                _(
+                    "Draw %(draw)d has its public value fixed and its secret revealed, but the "
+                    "draw itself did not run (%(error)s). An official finishes it with “Start "
+                    "the draw” on its ceremony page, %(page)s, or with: python manage.py "
+                    "run_draw --finish %(draw)d"
+                )
+                % {"draw": draw.pk, "error": type(error).__name__, "page": ceremony_page(draw)},
+                draw=draw,
+            ) from error
+    return CeremonyAtOnce(draw=draw, stock=stock, recorded=recorded)
 
 
 @dataclass(frozen=True)

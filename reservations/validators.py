@@ -319,8 +319,22 @@ def validate_document(document_type: str, value: str, *, today: datetime.date | 
     return validator(value, today=today)
 
 
+# A mask shows at most 2 characters in 5 (rounded down) and hides the rest: an identity card
+# keeps 7 of its 18, a 9-character passport 3. Numbers of 8 characters or fewer show only their
+# end. Migration 0010 rewrote the older masks (first 4 and last 4) with this same rule.
+MASK_SHOWN_PER_FIVE = 2
+
+
+def mask_shown(length: int) -> tuple[int, int]:
+    """How many leading and trailing characters a mask of a `length`-character number shows."""
+    shown = length * MASK_SHOWN_PER_FIVE // 5
+    if length <= 8:
+        return 0, min(shown, 2)
+    head = shown // 2
+    return head, shown - head
+
+
 def mask_document(value: str) -> str:
     """What staff and the resident see: enough to recognise a document, not to copy it."""
-    if len(value) <= 8:
-        return "*" * max(len(value) - 2, 0) + value[-2:]
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    head, tail = mask_shown(len(value))
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]

@@ -55,7 +55,7 @@ def test_committee_staff_register_a_resident_without_a_phone(registered, committ
     assert registered.street_address == community.address
     assert (registered.level, registered.method) == ("L2", "committee")
     assert registered.registered_by == committee_staff
-    assert registered.document_masked == NUMBER[:4] + "*" * 10 + NUMBER[-4:]
+    assert registered.document_masked == NUMBER[:3] + "*" * 11 + NUMBER[-4:]
 
 
 def test_a_malformed_document_is_refused_and_not_echoed(staff_client):

@@ -456,19 +456,66 @@ def test_it_gives_the_international_form_for_text_messages():
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("350102199003071234", "3501**********1234"),  # 18 characters: 10 stars
-        (PUBLIC_EXAMPLE, "1101**********002X"),
-        ("USA350085071500", "USA3*******1500"),
-        ("H1234567801", "H123***7801"),
-        ("E12345678", "E123*5678"),
-        ("12345678", "******78"),  # 8 or fewer: only the last 2 stay
+        ("350102199003071234", "350***********1234"),  # 18 characters: 7 shown, 11 stars
+        (PUBLIC_EXAMPLE, "110***********002X"),
+        ("USA350085071500", "USA*********500"),
+        ("H1234567801", "H1*******01"),
+        ("E21535642", "E******42"),  # the passport: it used to keep 8 of its 9
+        ("12345678", "******78"),  # 8 or fewer: only the end stays, at most 2
         ("E12345", "****45"),
-        ("12", "12"),
+        ("12", "**"),
         ("", ""),
     ],
 )
-def test_it_masks_all_but_the_ends_of_a_document_number(value, expected):
+def test_it_masks_all_but_a_few_characters_at_the_ends(value, expected):
     assert mask_document(value) == expected
+
+
+# What each document type's numbers are made of, for the property loop below.
+DOCUMENT_ALPHABETS = {
+    DocumentType.RESIDENT_ID: "0123456789X",
+    DocumentType.FOREIGN_PERMANENT: "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    DocumentType.HMT: "0123456789HM",
+    DocumentType.PASSPORT: "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+}
+LONGEST_DOCUMENT = 18  # resident ID cards and the 18-character permits; passports have 17
+
+
+def assert_mask_hides_enough(number: str, masked: str) -> None:
+    assert len(masked) == len(number)
+    hidden = masked.count("*")
+    assert 5 * hidden >= 3 * len(number), (number, masked)  # at least 60 % hidden
+    for shown, original in zip(masked, number, strict=True):
+        assert shown in ("*", original)  # nothing made up, nothing moved
+
+
+def test_every_mask_hides_at_least_60_percent_of_any_document_of_any_length():
+    import random
+
+    rng = random.Random(11)
+    for alphabet in DOCUMENT_ALPHABETS.values():
+        for length in range(1, LONGEST_DOCUMENT + 1):
+            for _ in range(50):
+                number = "".join(rng.choice(alphabet) for _ in range(length))
+                assert_mask_hides_enough(number, mask_document(number))
+
+
+def test_masks_of_real_numbers_of_each_type_hide_at_least_60_percent():
+    numbers = {
+        DocumentType.RESIDENT_ID: [FUZHOU, PUBLIC_EXAMPLE],
+        DocumentType.FOREIGN_PERMANENT: ["USA350085071500", with_check_char("93510219900307123")],
+        DocumentType.HMT: [
+            "H12345678",
+            "M1234567801",
+            "12345678",
+            with_check_char("81000019900307123"),
+        ],
+        DocumentType.PASSPORT: ["E2153", "E21535642", "G12345678901234AB"],
+    }
+    for document_type, values in numbers.items():
+        for value in values:
+            number = validate_document(document_type, value, today=TODAY)
+            assert_mask_hides_enough(number, mask_document(number))
 
 
 def test_a_mask_keeps_the_length_of_the_number():

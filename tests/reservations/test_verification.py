@@ -40,7 +40,7 @@ def test_a_well_formed_document_with_face_recognition_reaches_l2(client, signed_
     resident.refresh_from_db()
     assert (resident.level, resident.method, resident.name) == ("L2", "face", "林小梅")
     assert resident.verified_at is not None
-    assert resident.document_masked == NUMBER[:4] + "*" * 10 + NUMBER[-4:]
+    assert resident.document_masked == NUMBER[:3] + "*" * 11 + NUMBER[-4:]
     assert NUMBER not in resident.document_hash
 
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lottery import services
-from reservations.selectors import campaign_get
+from lottery.models import Draw
 from reservations.services import Refused
 
 
@@ -24,72 +24,59 @@ class Command(BaseCommand):
     help = (
         "Add an extra draw and run its whole ceremony now, synchronously, through the same "
         "services as the admin: commit, close the pool at this instant, fix the public value, "
-        "reveal, draw. Prints the draw id alone on its last line."
+        "reveal, draw. Prints the draw id alone on its last line. Refused, it writes nothing; "
+        "stopped before the public value, it cancels its draw; stopped after, it says how to "
+        "finish the draw (--finish ID)."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--quota", type=int, required=True, help="packs to draw")
+        parser.add_argument("--quota", type=int, help="packs to draw (required unless --finish)")
         parser.add_argument("--secret", help="the notary's secret, 64 hex digits (default: new)")
         parser.add_argument("--public-value", default="", help="the public value B (default '')")
         parser.add_argument(
             "--purchase-opens", default=None, help="'now' or an ISO time (default: configuration)"
         )
+        parser.add_argument(
+            "--finish",
+            type=int,
+            metavar="DRAW_ID",
+            help="draw a draw whose public value is fixed and secret revealed, then settle it",
+        )
 
     def handle(
         self,
         *args,
-        quota: int,
+        quota: int | None,
         secret: str | None,
         public_value: str,
         purchase_opens: str | None,
+        finish: int | None,
         **options,
     ) -> None:
-        if quota < 0:
-            raise CommandError("--quota cannot be negative")
-        if secret is not None:
-            try:
-                raw = bytes.fromhex(secret)
-            except ValueError:
-                raw = b""
-            if len(raw) != 32:
-                raise CommandError("--secret must be 64 hexadecimal digits")
         start = timezone.now()
-        try:
-            stock = services.stock_packs()
-            recorded = services.supply_cover(
-                packs=quota, note="run_draw: arrival recorded to cover the quota"
-            )
-            if recorded:
-                self.stdout.write(
-                    f"stock was {stock} packs: recorded an arrival of {recorded} packs"
+        if finish is not None:
+            draw = Draw.objects.filter(pk=finish).first()
+            if draw is None:
+                raise CommandError(f"--finish: there is no draw {finish}")
+            try:
+                draw = services.draw_run(draw=draw, actor=None, now=timezone.now())
+            except Refused as refusal:
+                raise CommandError(refusal.message) from None
+        else:
+            if quota is None:
+                raise CommandError("--quota is required (or --finish DRAW_ID)")
+            opens = _when(purchase_opens) if purchase_opens is not None else None
+            try:
+                made = services.draw_extra_at_once(
+                    quota=quota, secret=secret, public_value=public_value, purchase_opens=opens
                 )
-            # Provisional times: closing the pool at once sets the cut-off to that instant and
-            # the draw time just after it.
-            created = timezone.now()
-            draw = services.draw_add_extra(
-                scheduled_at=created + datetime.timedelta(hours=1),
-                pool_cutoff=created + datetime.timedelta(minutes=30),
-                actor=None,
-            )
-            if purchase_opens is not None:
-                opens = _when(purchase_opens)
-                hours = campaign_get().purchase_window_hours
-                draw.purchase_opens_at = opens
-                draw.purchase_closes_at = opens + datetime.timedelta(hours=hours)
-                draw.save(update_fields=["purchase_opens_at", "purchase_closes_at"])
-            commitment = secret and services.algorithm.commitment(bytes.fromhex(secret))
-            made = services.draw_commit(
-                draw=draw, notary=None, commitment=commitment, now=timezone.now()
-            )
-            secret = secret or made.secret
-            draw = services.draw_close_pool(
-                draw=draw, quota=quota, actor=None, now=timezone.now(), at_once=True
-            )
-            draw = services.draw_fix_public_value(draw=draw, value=public_value, actor=None)
-            draw = services.draw_reveal(draw=draw, secret=secret, notary=None)
-            draw = services.draw_run(draw=draw, actor=None, now=timezone.now())
-        except Refused as refusal:
-            raise CommandError(refusal.message) from None
+            except (Refused, services.CeremonyStopped) as stopped:
+                raise CommandError(stopped.message) from None
+            if made.recorded:
+                self.stdout.write(
+                    f"stock was {made.stock} packs: recorded an arrival of {made.recorded} packs"
+                )
+            draw = made.draw
         self.stdout.write(
             f"pool {draw.pool_size} ({draw.pool_digest}), quota {draw.quota}, "
             f"winners {draw.winners_count} ({draw.winners_digest}), "
