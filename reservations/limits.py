@@ -1,5 +1,6 @@
 """Counters in Redis for limits that must hold across every web process at once."""
 
+import ipaddress
 from functools import lru_cache
 
 import redis
@@ -131,6 +132,20 @@ def client_ip(request) -> str:
         if forwarded:
             return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
+
+
+def source_of(ip: str) -> str:
+    """The unit per-source limits count: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber commonly holds a whole /64, so counting single IPv6 addresses limits nothing)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def burst_allowed(scope: str, per_second: int) -> bool:

@@ -195,7 +195,7 @@ SIGN_IN_CODES_PER_PHONE_AND_IP_PER_HOUR = env.int(
 )
 SIGN_IN_CODES_PER_IP_PER_HOUR = env.int("SIGN_IN_CODES_PER_IP_PER_HOUR", default=30)
 SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=10)
-SIGN_IN_DEVICE_COOKIE_DAYS = env.int("SIGN_IN_DEVICE_COOKIE_DAYS", default=180)
+SIGN_IN_DEVICE_COOKIE_DAYS = env.int("SIGN_IN_DEVICE_COOKIE_DAYS", default=90)
 RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
 # Burst protection: requests per second, whole site, before answering 429 (0 turns it off).
 RESERVE_BURST_PER_SECOND = env.int("RESERVE_BURST_PER_SECOND", default=2000)

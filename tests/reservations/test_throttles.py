@@ -157,6 +157,20 @@ def test_forty_usernames_sprayed_from_one_address_are_cut_off_at_the_per_address
     assert signed_in(client, admin_login(client, "official", "right-password", ip=OWNER_IP), owner)
 
 
+def test_spraying_from_many_addresses_of_one_ipv6_subscriber_counts_as_one_source(owner):
+    answers = [
+        admin_login(browser(), f"staff-{n:02d}", "wrong", ip=f"2001:db8:1:2::{n:x}").content
+        for n in range(25)
+    ]
+    assert [WRONG_ANSWER.encode() in answer for answer in answers] == [True] * 20 + [False] * 5
+    client = browser()
+    response = admin_login(client, "official", "right-password", ip="2001:db8:1:2:ffff::1")
+    assert refused(client, response, THROTTLED)
+    client = browser()  # the neighbouring /64 is someone else
+    response = admin_login(client, "official", "right-password", ip="2001:db8:1:3::1")
+    assert signed_in(client, response, owner)
+
+
 def test_the_refusal_reads_the_same_whether_the_account_exists_or_not(owner):
     def refusal(username: str, ip: str) -> str:
         client = browser()
@@ -174,7 +188,7 @@ def test_a_device_cookie_is_http_only_same_site_strict_and_secure_in_production(
     admin_login(client, "official", "right-password", ip=OWNER_IP)
     cookie = client.cookies[COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and not cookie["secure"]
-    assert int(cookie["max-age"]) == 180 * 24 * 3600
+    assert int(cookie["max-age"]) == settings.SIGN_IN_DEVICE_COOKIE_DAYS * 24 * 3600
     assert "official" not in cookie.value  # no personal data: the account is a keyed hash
     settings.SESSION_COOKIE_SECURE = True  # as config.settings.production sets it
     client = browser()
