@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from reservations import roles
-from reservations.auth import staff_locked_for
 from reservations.forms import CommitteeResidentForm
 from reservations.models import (
     LIVE_STATES,
@@ -209,22 +209,23 @@ class UserAdmin(BaseUserAdmin):
 
 
 class StaffLoginForm(AdminAuthenticationForm):
-    """The admin sign-in, saying plainly when an account is locked after failures."""
+    """The admin sign-in, saying plainly how long to wait when the throttle refused an attempt
+    (`reservations.auth`), in words that are the same whether the account exists or not."""
 
-    def clean(self):
-        username = self.cleaned_data.get("username")
-        if username:
-            seconds = staff_locked_for(username)
-            if seconds:
-                raise ValidationError(
-                    _(
-                        "Too many failed sign-ins for this account. Please try again in "
-                        "%(minutes)d minutes."
-                    )
-                    % {"minutes": -(-seconds // 60)},
-                    code="locked",
+    def get_invalid_login_error(self):
+        seconds = getattr(self.request, "sign_in_wait", None)
+        if seconds:
+            minutes = -(-seconds // 60)
+            return ValidationError(
+                ngettext(
+                    "Too many failed sign-ins. Please try again in %(minutes)d minute.",
+                    "Too many failed sign-ins. Please try again in %(minutes)d minutes.",
+                    minutes,
                 )
-        return super().clean()
+                % {"minutes": minutes},
+                code="throttled",
+            )
+        return super().get_invalid_login_error()
 
 
 admin.site.login_form = StaffLoginForm

@@ -1,38 +1,63 @@
-"""Staff password sign-in with a lockout after repeated failures."""
+"""Staff password sign-in, throttled so that guessing is slow and the owner is never locked out.
+
+Every attempt is counted before its password is checked (atomically in Redis, so concurrent
+attempts cannot slip past a limit), against:
+
+- the account and the source address together (STAFF_LOGIN_MAX_FAILURES),
+- the source address across every account name (STAFF_LOGIN_FAILURES_PER_IP: spraying),
+- the account from every untrusted source (STAFF_LOGIN_FAILURES_PER_ACCOUNT: many addresses),
+
+all within STAFF_LOGIN_LOCKOUT_SECONDS. A browser presenting a valid device cookie for the
+account (`reservations.devices`) is counted only against that cookie, with
+STAFF_LOGIN_MAX_FAILURES, and no limit on untrusted sources holds it back. Counters are per
+typed name, existing or not, so what a refusal says reveals nothing about accounts.
+"""
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-from reservations import limits
+from reservations import devices, limits
 
 
-def _key(username: str) -> str:
-    return f"staff-login-failures:{username.strip().lower()}"
-
-
-def staff_locked_for(username: str) -> int:
-    """Seconds the account stays locked, or 0."""
-    if limits.peek(_key(username)) < settings.STAFF_LOGIN_MAX_FAILURES:
-        return 0
-    return max(1, limits.redis_client().ttl(_key(username)))
+def staff_sign_in_counters(
+    *, account: str, ip: str, device: str | None
+) -> list[tuple[str, int, int]]:
+    """The (key, limit, window) an attempt on `account` from `ip` is counted against; the
+    first is the one a success clears."""
+    window = settings.STAFF_LOGIN_LOCKOUT_SECONDS
+    if device:
+        return [(f"staff-login:device:{device}", settings.STAFF_LOGIN_MAX_FAILURES, window)]
+    return [
+        (f"staff-login:account-ip:{account}:{ip}", settings.STAFF_LOGIN_MAX_FAILURES, window),
+        (f"staff-login:ip:{ip}", settings.STAFF_LOGIN_FAILURES_PER_IP, window),
+        (f"staff-login:account:{account}", settings.STAFF_LOGIN_FAILURES_PER_ACCOUNT, window),
+    ]
 
 
 class LockoutModelBackend(ModelBackend):
-    """ModelBackend that refuses an account after STAFF_LOGIN_MAX_FAILURES wrong passwords
-    within the lockout time, even with the right password, until the time has passed."""
+    """ModelBackend behind the throttles above. Over a limit the password is not even checked
+    and `request.sign_in_wait` says for how many seconds (the sign-in form tells the person).
+
+    The name is kept from the days of the per-account lockout: sessions record it."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        if staff_locked_for(username):
+        account = devices.staff_account(username)
+        ip = limits.source_of(limits.client_ip(request)) if request is not None else ""
+        device = devices.trusted_nonce(request, account=account)
+        counters = staff_sign_in_counters(account=account, ip=ip, device=device)
+        wait = limits.take(counters)
+        if wait:
+            if request is not None:
+                request.sign_in_wait = wait
             return None
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            limits.hit(
-                _key(username),
-                limit=settings.STAFF_LOGIN_MAX_FAILURES,
-                window=settings.STAFF_LOGIN_LOCKOUT_SECONDS,
-            )
-        else:
-            limits.clear(_key(username))
+            return None  # the attempt stays counted: it was a failure
+        keys = [key for key, _, _ in counters]
+        limits.clear(keys[0])  # the right password clears this source's failures
+        limits.give_back(keys[1:])  # and is no failure for the wider counters
+        if request is not None:
+            devices.remember(request, account=account)
         return user

@@ -1,5 +1,6 @@
 """Counters in Redis for limits that must hold across every web process at once."""
 
+import ipaddress
 from functools import lru_cache
 
 import redis
@@ -42,6 +43,80 @@ def hit(key: str, *, limit: int, window: int) -> int | None:
     return max(1, int(ttl))
 
 
+# One round trip, atomic across every key: refuse (and count nothing) if any counter is at its
+# limit, else count one in each, starting each window on its first event. Several processes
+# checking the same counters at once therefore cannot all slip under a limit.
+_TAKE = """
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= tonumber(ARGV[2 * i - 1]) then
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then
+      redis.call('EXPIRE', key, ARGV[2 * i])
+      ttl = tonumber(ARGV[2 * i])
+    end
+    if ttl > wait then wait = ttl end
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+end
+return 0
+"""
+
+# Undo one counted event (it turned out not to be a failure), never below zero.
+_GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count > 0 then redis.call('DECR', key) end
+end
+return 0
+"""
+
+
+@lru_cache(maxsize=4)
+def _take_script(url: str):
+    return _client(url).register_script(_TAKE)
+
+
+@lru_cache(maxsize=4)
+def _give_back_script(url: str):
+    return _client(url).register_script(_GIVE_BACK)
+
+
+def take(counters: list[tuple[str, int, int]]) -> int | None:
+    """Count one attempt against every (key, limit, window) at once, before the attempt is
+    made; None when every counter was under its limit (each now counts one more), else the
+    seconds until the longest blocking window ends (nothing was counted).
+
+    Counting before checking is what bounds concurrent attempts: the limit is on attempts let
+    through, not on failures noticed afterwards. `give_back` undoes one for a success.
+    """
+    if not counters:
+        return None
+    keys = [key for key, _, _ in counters]
+    args = [value for _, limit, window in counters for value in (limit, window)]
+    wait = int(_take_script(settings.REDIS_URL)(keys=keys, args=args))
+    return wait or None
+
+
+def give_back(keys: list[str]) -> None:
+    """Return one event counted by `take` to each counter (it was a success, not a failure)."""
+    if keys:
+        _give_back_script(settings.REDIS_URL)(keys=keys, args=[])
+
+
+def mark(key: str, *, seconds: int) -> None:
+    """Remember `key` for `seconds` (a flag, such as a spent device cookie)."""
+    redis_client().set(key, 1, ex=max(1, seconds))
+
+
+def marked(key: str) -> bool:
+    return bool(redis_client().exists(key))
+
+
 def peek(key: str) -> int:
     value = redis_client().get(key)
     return int(value) if value else 0
@@ -57,6 +132,20 @@ def client_ip(request) -> str:
         if forwarded:
             return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
+
+
+def source_of(ip: str) -> str:
+    """The unit per-source limits count: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber commonly holds a whole /64, so counting single IPv6 addresses limits nothing)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def burst_allowed(scope: str, per_second: int) -> bool:

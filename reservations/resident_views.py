@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lottery.selectors import pending_wins_apply
 from orders.selectors import order_live_for
 from pickup.selectors import NoPickupPoint, route_for
-from reservations import limits
+from reservations import devices, limits
 from reservations.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations.identity import IdentityUnavailable
 from reservations.models import Resident
@@ -99,17 +99,26 @@ def sign_in(request):
         if form.is_valid():
             phone = form.cleaned_data["phone"]
             try:
-                sign_in_code_send(
+                sent = sign_in_code_send(
                     phone=phone,
-                    ip=limits.client_ip(request),
+                    ip=limits.source_of(limits.client_ip(request)),
                     language=get_language() or "zh-hans",
                     now=timezone.now(),
+                    device=devices.trusted_nonce(request, account=devices.resident_account(phone)),
                 )
             except Refused as refusal:
                 form.add_error(None, refusal.message)
                 response = render(request, "residents/sign_in.html", {"form": form}, status=429)
                 response["Retry-After"] = str(refusal.retry_after or 60)
                 return response
+            if not sent:
+                messages.info(
+                    request,
+                    _(
+                        "Many codes were sent to this number in the past hour, so no new one "
+                        "was sent. Please enter the latest code you received."
+                    ),
+                )
             request.session[SESSION_PHONE] = phone
             return redirect("sign_in_code")
         status = 400
@@ -134,6 +143,7 @@ def sign_in_code(request):
                 form.add_error("code", refusal.message)
             else:
                 login(request, user, backend="reservations.auth.LockoutModelBackend")
+                devices.remember(request, account=devices.resident_account(phone))
                 request.session.set_expiry(settings.RESIDENT_SESSION_DAYS * 24 * 3600)
                 return redirect("me")
         status = 400

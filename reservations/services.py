@@ -172,21 +172,60 @@ def _code_hash(phone: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), "sha256").hexdigest()
 
 
-def sign_in_code_send(*, phone: str, ip: str, language: str, now: datetime.datetime) -> None:
-    """Send a fresh 6-digit code by SMS, within the per-phone and per-IP hourly limits."""
-    for key, limit, what in [
-        (f"sign-in:phone:{phone}", settings.SIGN_IN_CODES_PER_PHONE_PER_HOUR, "phone"),
-        (f"sign-in:ip:{ip}", settings.SIGN_IN_CODES_PER_IP_PER_HOUR, "ip"),
-    ]:
-        retry_after = limits.hit(key, limit=limit, window=3600)
-        if retry_after:
-            minutes = -(-retry_after // 60)
-            raise Refused(
-                f"too_many_codes_{what}",
-                _("Too many codes were requested. Please try again in %(minutes)d minutes.")
-                % {"minutes": minutes},
-                retry_after=retry_after,
-            )
+def _too_many_codes(seconds: int) -> Refused:
+    minutes = -(-seconds // 60)
+    return Refused(
+        "too_many_codes",
+        _("Too many codes were requested. Please try again in %(minutes)d minutes.")
+        % {"minutes": minutes},
+        retry_after=seconds,
+    )
+
+
+def _live_code(*, phone: str, now: datetime.datetime) -> SignInCode | None:
+    """The one code `sign_in_code_check` would accept for `phone` now: its latest live one."""
+    return (
+        SignInCode.objects.filter(
+            phone=phone,
+            used_at__isnull=True,
+            expires_at__gt=now,
+            wrong_tries__lt=SIGN_IN_MAX_WRONG_TRIES,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def sign_in_code_send(
+    *, phone: str, ip: str, language: str, now: datetime.datetime, device: str | None = None
+) -> bool:
+    """Send a fresh 6-digit code by SMS within the hourly limits; True when one went out.
+
+    A request is counted per phone and address, and per address across phones; one from a
+    browser with a device cookie for this phone (`device`, its nonce) only against its cookie,
+    so an attacker elsewhere cannot stop the owner. Past the phone-wide cap on untrusted
+    requests (the resident is not SMS-bombed) no new code is sent: while the latest code lives
+    this returns False and that code keeps working (an attacker's requests deliver their codes
+    to the owner's phone); with no live code the person is told how long to wait.
+    """
+    hour = 3600
+    if device:
+        sources = [(f"sign-in:device:{device}", settings.SIGN_IN_CODES_PER_PHONE_AND_IP_PER_HOUR)]
+        phone_wide = []
+    else:
+        sources = [
+            (f"sign-in:phone-ip:{phone}:{ip}", settings.SIGN_IN_CODES_PER_PHONE_AND_IP_PER_HOUR),
+            (f"sign-in:ip:{ip}", settings.SIGN_IN_CODES_PER_IP_PER_HOUR),
+        ]
+        phone_wide = [(f"sign-in:phone:{phone}", settings.SIGN_IN_CODES_PER_PHONE_PER_HOUR)]
+    retry_after = limits.take([(key, limit, hour) for key, limit in sources])
+    if retry_after:
+        raise _too_many_codes(retry_after)
+    retry_after = limits.take([(key, limit, hour) for key, limit in phone_wide])
+    if retry_after:
+        if _live_code(phone=phone, now=now) is not None:
+            return False
+        raise _too_many_codes(retry_after)
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         row = SignInCode.objects.create(
@@ -202,20 +241,12 @@ def sign_in_code_send(*, phone: str, ip: str, language: str, now: datetime.datet
             context={"code": code, "minutes": SIGN_IN_CODE_MINUTES},
             language=language,
         )
+    return True
 
 
 def sign_in_code_check(*, phone: str, code: str, now: datetime.datetime) -> User:
     """The account for `phone` if `code` is its latest live code; each code works once."""
-    live = (
-        SignInCode.objects.filter(
-            phone=phone,
-            used_at__isnull=True,
-            expires_at__gt=now,
-            wrong_tries__lt=SIGN_IN_MAX_WRONG_TRIES,
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    live = _live_code(phone=phone, now=now)
     if live is None:
         raise Refused(
             "no_code", _("This code has expired or was used up. Please request a new code.")

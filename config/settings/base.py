@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "reservations.devices.DeviceCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -185,14 +186,27 @@ ID_HASH_KEY = env("ID_HASH_KEY", default="insecure-development-id-hash-key")
 IDENTITY_BACKEND = env("IDENTITY_BACKEND", default="local")  # local | http
 IDENTITY_PROVIDER_URL = env("IDENTITY_PROVIDER_URL", default="")
 IDENTITY_PROVIDER_TIMEOUT = env.float("IDENTITY_PROVIDER_TIMEOUT", default=5.0)
-SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=5)
+# Sign-in codes per hour (docs/residents.md): per phone from one address; per address across
+# phones; per phone from every untrusted browser together (past it no new SMS goes out, the
+# latest code still works). A browser with a device cookie for the phone counts only against
+# its cookie, with the per-phone-and-address limit; the cookie lasts SIGN_IN_DEVICE_COOKIE_DAYS.
+SIGN_IN_CODES_PER_PHONE_AND_IP_PER_HOUR = env.int(
+    "SIGN_IN_CODES_PER_PHONE_AND_IP_PER_HOUR", default=5
+)
 SIGN_IN_CODES_PER_IP_PER_HOUR = env.int("SIGN_IN_CODES_PER_IP_PER_HOUR", default=30)
+SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=10)
+SIGN_IN_DEVICE_COOKIE_DAYS = env.int("SIGN_IN_DEVICE_COOKIE_DAYS", default=90)
 RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
 # Burst protection: requests per second, whole site, before answering 429 (0 turns it off).
 RESERVE_BURST_PER_SECOND = env.int("RESERVE_BURST_PER_SECOND", default=2000)
 SIGN_IN_BURST_PER_SECOND = env.int("SIGN_IN_BURST_PER_SECOND", default=500)
-# Staff admin sign-in: this many failures lock the account for the lockout time (seconds).
+# Staff admin sign-in, failures within STAFF_LOGIN_LOCKOUT_SECONDS (reservations/auth.py): per
+# account from one address (and per device cookie); per address across accounts; per account
+# from every untrusted address together. A device cookie for the account is never held back by
+# the other two.
 STAFF_LOGIN_MAX_FAILURES = env.int("STAFF_LOGIN_MAX_FAILURES", default=5)
+STAFF_LOGIN_FAILURES_PER_IP = env.int("STAFF_LOGIN_FAILURES_PER_IP", default=20)
+STAFF_LOGIN_FAILURES_PER_ACCOUNT = env.int("STAFF_LOGIN_FAILURES_PER_ACCOUNT", default=30)
 STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900)
 # Behind a reverse proxy, the client's address is the last hop it adds to X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)

@@ -96,23 +96,6 @@ def test_five_wrong_tries_use_up_a_code(client, db):
     assert not User.objects.filter(phone=PHONE).exists()
 
 
-def test_at_most_five_codes_per_phone_per_hour(client, db):
-    for _ in range(5):
-        assert request_code(client).status_code == 302
-    response = request_code(client, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert "try again in" in response.content.decode()
-    assert OutboxMessage.objects.count() == 5
-
-
-def test_codes_per_address_are_limited_too(client, db, settings):
-    settings.SIGN_IN_CODES_PER_IP_PER_HOUR = 3
-    for n in range(3):
-        assert request_code(client, f"1390000000{n}").status_code == 302
-    assert request_code(client, "13900000009").status_code == 429
-
-
 def test_the_code_page_without_a_requested_code_goes_back_to_the_phone(client, db):
     assert client.get(reverse("sign_in_code"))["Location"] == reverse("sign_in")
 
@@ -148,35 +131,7 @@ def test_one_code_used_twice_at_once_signs_in_once():
 # --- staff --------------------------------------------------------------------------------
 
 
-def admin_login(client, username: str, password: str):
-    return client.post(
-        reverse("admin:login"),
-        {"username": username, "password": password, "next": "/admin/"},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-
-
-def test_staff_are_locked_out_after_five_wrong_passwords(client, official):
-    official.set_password("right-password")
-    official.save()
-    for _ in range(5):
-        assert admin_login(client, "official", "wrong").status_code == 200
-    response = admin_login(client, "official", "right-password")
-    assert response.status_code == 200
-    assert "Too many failed sign-ins" in response.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_right_password_before_the_limit_clears_the_failures(client, official):
-    official.set_password("right-password")
-    official.save()
-    for _ in range(4):
-        admin_login(client, "official", "wrong")
-    assert admin_login(client, "official", "right-password").status_code == 302
-    client.logout()
-    for _ in range(4):
-        admin_login(client, "official", "wrong")
-    assert admin_login(client, "official", "right-password").status_code == 302
+# Password throttles, device cookies and code limits: tests/reservations/test_throttles.py.
 
 
 def test_a_staff_account_never_signs_in_by_sms(client, official):
