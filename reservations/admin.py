@@ -92,7 +92,10 @@ class AllowListedLookupsMixin:
 
     def _filter_parameters(self, request):
         if self.date_hierarchy:
-            yield from (f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day"))
+            # Drill-down by year, month, day; and the bounds Django turns them into, which its
+            # own "clear all filters" link then carries.
+            parts = ("year", "month", "day", "gte", "lt")
+            yield from (f"{self.date_hierarchy}__{part}" for part in parts)
         list_filter = self.get_list_filter(request) if request is not None else self.list_filter
         for item in list_filter:
             if isinstance(item, type) and issubclass(item, SimpleListFilter):
