@@ -230,3 +230,36 @@ def test_an_official_or_a_superuser_cannot_read_a_code_requested_for_another_pho
         refusals = {(r.status_code, r.content) for r in pages[-12:-2]}
         assert refusals == {(400, pages[-12].content)}
     assert not any(code in caplog.text for code in codes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_seals_codes_queued_in_clear_and_blanks_sent_ones():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        ("notifications", "0004_dedupe_key_one_index"),
+        (
+            "notifications",
+            "0005_seal_sign_in_codes",
+        ),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    now = timezone.now()
+    for key, state in [("queued", State.QUEUED), ("sent", State.SENT), ("win", State.QUEUED)]:
+        OutboxMessage.objects.create(
+            recipient="+8613800000009",
+            kind=Kind.WIN if key == "win" else Kind.SIGN_IN_CODE,
+            dedupe_key=key,
+            text=f"code 424242 ({key})",
+            state=state,
+            sent_at=now if state == State.SENT else None,
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    texts = dict(OutboxMessage.objects.values_list("dedupe_key", "text"))
+    assert texts["queued"].startswith(SEALED_PREFIX)
+    assert unseal(texts["queued"]) == "code 424242 (queued)"
+    assert texts["sent"] == ""
+    assert texts["win"] == "code 424242 (win)"
