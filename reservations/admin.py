@@ -79,24 +79,22 @@ class AllowListedLookupsMixin:
         return lookup in self.allowed_lookups(request)
 
     def allowed_lookups(self, request) -> frozenset[str]:
-        """The parameters of each filter offered, built as ChangeList.get_filters builds them;
-        worked out once per request."""
-        cache = getattr(request, "_allowed_lookups", None)
-        if cache is None:
-            cache = {}
-            if request is not None:
-                request._allowed_lookups = cache
-        if self not in cache:
-            cache[self] = frozenset(self._filter_parameters(request))
-        return cache[self]
+        """The parameters of each filter offered, built as ChangeList.get_filters builds them.
+        They depend on the filters, not on the data: worked out once per set of filters (the
+        filters' own queries are not run again on every filtered page)."""
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        key = tuple(tuple(item) if isinstance(item, list) else item for item in list_filter)
+        cache = self.__dict__.setdefault("_allowed_lookups", {})
+        if key not in cache:
+            cache[key] = frozenset(self._filter_parameters(request, list_filter))
+        return cache[key]
 
-    def _filter_parameters(self, request):
+    def _filter_parameters(self, request, list_filter):
         if self.date_hierarchy:
             # Drill-down by year, month, day; and the bounds Django turns them into, which its
             # own "clear all filters" link then carries.
             parts = ("year", "month", "day", "gte", "lt")
             yield from (f"{self.date_hierarchy}__{part}" for part in parts)
-        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
         for item in list_filter:
             if isinstance(item, type) and issubclass(item, SimpleListFilter):
                 yield item.parameter_name  # without running its lookups()
