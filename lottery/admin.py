@@ -23,7 +23,7 @@ from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArriv
 from lottery.selectors import draws_coming
 from lottery.tasks import progress_get, run_draw_task
 from reservations import roles
-from reservations.admin import ReadOnlyMixin, in_group
+from reservations.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
 from reservations.services import Refused
 
 
@@ -36,7 +36,7 @@ def is_notary(user) -> bool:
 
 
 @admin.register(SupplyArrival)
-class SupplyArrivalAdmin(admin.ModelAdmin):
+class SupplyArrivalAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = ["arrived_on", "masks", "note", "recorded_by", "created_at"]
     fields = ["arrived_on", "masks", "note"]
 
@@ -121,7 +121,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(SchedulePause)
-class SchedulePauseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SchedulePauseAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Pauses come from the schedule page, through the service."""
 
     list_display = ["started_at", "reason", "started_by", "ended_at", "ended_by"]
@@ -129,7 +129,7 @@ class SchedulePauseAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Draw)
-class DrawAdmin(admin.ModelAdmin):
+class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "kind",
@@ -346,7 +346,7 @@ def _quota(request) -> int:
 
 
 @admin.register(DrawLog)
-class DrawLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DrawLogAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["at", "draw", "action", "actor"]
     list_filter = ["action"]
     readonly_fields = ["draw", "at", "actor", "action", "details"]

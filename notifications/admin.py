@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Kind, OutboxMessage
+from notifications.sealing import is_sealed
 from notifications.services import outbox_retry_failed
-from reservations.admin import SafeActionsMixin
+from reservations.admin import AllowListedLookupsMixin, SafeActionsMixin
 
 
 def mask_phone(phone: str) -> str:
@@ -13,7 +14,7 @@ def mask_phone(phone: str) -> str:
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(SafeActionsMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
     """Read-only: messages are written by the events that cause them, and sent by workers."""
 
     list_display = [
@@ -55,7 +56,10 @@ class OutboxMessageAdmin(SafeActionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("text"))
     def visible_text(self, obj: OutboxMessage) -> str:
-        # Staff must not be able to read a resident's sign-in code and use it.
+        # Staff must not be able to read a resident's sign-in code and use it: a sealed code is
+        # never opened here, and digits are masked whatever the text.
+        if is_sealed(obj.text):
+            return _("(sealed: opened only to send it)")
         if obj.kind == Kind.SIGN_IN_CODE:
             return re.sub(r"\d{4,}", lambda m: "*" * len(m.group()), obj.text)
         return obj.text

@@ -28,6 +28,7 @@ class ConsoleBackend:
     """Logs each message; `/dev/sms/` lists the outbox so a person can read their code."""
 
     timeout = 0.0
+    keeps_sent_text = True  # `/dev/sms/` shows sent sign-in codes until they are forgotten
 
     def send(self, *, message_id: int, to: str, text: str) -> SendResult:
         logger.info("SMS %s to %s: %s", message_id, to, text)
@@ -39,6 +40,8 @@ class ConsoleBackend:
 
 class HttpBackend:
     """The production client: one keep-alive session, JSON, a bearer token, a timeout."""
+
+    keeps_sent_text = False  # once the gateway has a sign-in code, the outbox forgets it
 
     def __init__(self, *, url: str, token: str, timeout: float) -> None:
         if not url or not token:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models import Case, F, TextField, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from psycopg2.extras import execute_values
@@ -24,6 +25,7 @@ from psycopg2.extras import execute_values
 from notifications.backends import ConsoleBackend, HttpBackend, Outcome
 from notifications.models import KIND_PRIORITY, Kind, OutboxMessage, State
 from notifications.ratelimit import RateLimiter
+from notifications.sealing import SEALED_PREFIX, Unsealable, seal, unseal
 
 MAX_SEGMENTS = 2
 TABLE = OutboxMessage._meta.db_table
@@ -84,10 +86,14 @@ _QUEUED_COLUMNS = "state, attempts, next_attempt_at, leased_by, last_error, crea
 
 
 def _row(message: NewMessage) -> tuple:
-    """A message's values for `_COLUMNS`, its text rendered."""
+    """A message's values for `_COLUMNS`, its text rendered; a sign-in code's text sealed
+    (notifications/sealing.py), so that no row, backup or admin lookup holds a live code."""
+    text = sms_render(kind=message.kind, context=message.context, language=message.language)
+    if message.kind == Kind.SIGN_IN_CODE:
+        text = seal(text)
     return (
         message.recipient,
-        sms_render(kind=message.kind, context=message.context, language=message.language),
+        text,
         str(message.kind),
         message.language,
         int(KIND_PRIORITY[message.kind]),
@@ -290,10 +296,22 @@ def _held(ids: list[int], token: str):
     return OutboxMessage.objects.filter(id__in=ids, state=State.SENDING, leased_by=token)
 
 
-def outbox_mark_sent(*, ids: list[int], token: str) -> int:
+# Once the gateway has a sealed text (or will never get it) the row keeps nothing of it.
+_FORGET_SEALED = Case(
+    When(text__startswith=SEALED_PREFIX, then=Value("")),
+    default=F("text"),
+    output_field=TextField(),
+)
+
+
+def outbox_mark_sent(*, ids: list[int], token: str, keep_sealed: bool = False) -> int:
+    """Mark sent, blanking sealed texts (a sign-in code), unless `keep_sealed`: the console
+    backend's, whose demo page reads them (they go at 15 minutes, as every code does)."""
     if not ids:
         return 0
+    forget = {} if keep_sealed else {"text": _FORGET_SEALED}
     return _held(ids, token).update(
+        **forget,
         state=State.SENT,
         sent_at=timezone.now(),
         lease_until=None,
@@ -325,6 +343,7 @@ def outbox_mark_retry(*, message: Claimed, token: str, error: str) -> int:
 
 def outbox_mark_failed(*, message_id: int, token: str, error: str) -> int:
     return _held([message_id], token).update(
+        text=_FORGET_SEALED,
         state=State.FAILED,
         lease_until=None,
         leased_by="",
@@ -364,9 +383,11 @@ def outbox_forget_sign_in_codes(*, older_than: datetime.timedelta) -> int:
 
 
 def outbox_retry_failed(*, ids: Iterable[int]) -> int:
-    """An official's retry of failed messages: queued again now, with fresh attempts."""
+    """An official's retry of failed messages: queued again now, with fresh attempts. A
+    sign-in code whose text is gone (blanked when it failed) is not: it has nothing to send."""
     now = timezone.now()
-    return OutboxMessage.objects.filter(id__in=list(ids), state=State.FAILED).update(
+    failed = OutboxMessage.objects.filter(id__in=list(ids), state=State.FAILED).exclude(text="")
+    return failed.update(
         state=State.QUEUED, attempts=0, next_attempt_at=now, last_error="", updated_at=now
     )
 
@@ -423,6 +444,7 @@ def outbox_drain(
         send_until = claimed_at + lease - margin
         sent: list[int] = []
         transient_in_a_row = 0
+        keep_sealed = getattr(backend, "keeps_sent_text", False)
         for index, message in enumerate(batch):
             if time.monotonic() > send_until or transient_in_a_row >= GATEWAY_DOWN_AFTER:
                 rest = [m.id for m in batch[index:]]
@@ -433,12 +455,25 @@ def outbox_drain(
             if time.monotonic() > send_until:  # waiting for the rate limit used up the lease
                 outbox_release(ids=[m.id for m in batch[index:]], token=token)
                 break
-            outcome = backend.send(message_id=message.id, to=message.recipient, text=message.text)
+            try:
+                # Opened here, just before the gateway gets it; kept in no row or log.
+                text = unseal(message.text)
+            except Unsealable:
+                text = ""
+                error = "sealed text does not open with this SECRET_KEY"
+            else:
+                error = "nothing to send: the text was forgotten"
+            if not text:
+                # An expired code blanked by outbox_forget_sign_in_codes, or one sealed under
+                # a key no longer known: sending it would text the resident nothing useful.
+                result.failed += outbox_mark_failed(message_id=message.id, token=token, error=error)
+                continue
+            outcome = backend.send(message_id=message.id, to=message.recipient, text=text)
             if outcome.outcome == Outcome.SENT:
                 transient_in_a_row = 0
                 sent.append(message.id)
                 if len(sent) >= SENT_FLUSH_EVERY:
-                    result.sent += outbox_mark_sent(ids=sent, token=token)
+                    result.sent += outbox_mark_sent(ids=sent, token=token, keep_sealed=keep_sealed)
                     sent = []
             elif outcome.outcome == Outcome.RETRY:
                 transient_in_a_row += 1
@@ -455,7 +490,7 @@ def outbox_drain(
                 result.failed += outbox_mark_failed(
                     message_id=message.id, token=token, error=outcome.error
                 )
-        result.sent += outbox_mark_sent(ids=sent, token=token)
+        result.sent += outbox_mark_sent(ids=sent, token=token, keep_sealed=keep_sealed)
         if transient_in_a_row >= GATEWAY_DOWN_AFTER:
             result.stopped_early = True
             return result

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Order, Partner
 from orders.services import PartnerExists, partner_create, partner_revoke
 from reservations import roles
-from reservations.admin import ReadOnlyMixin, SafeActionsMixin, in_group
+from reservations.admin import AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin, in_group
 from reservations.validators import mask_phone
 
 
@@ -27,7 +27,7 @@ def _cell(text: str) -> str:
 
 
 @admin.register(Partner)
-class PartnerAdmin(SafeActionsMixin, admin.ModelAdmin):
+class PartnerAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
     """Officials create partners here or with `manage.py create_partner`; either shows the
     token once, and only its hash is kept."""
 
@@ -70,7 +70,7 @@ class PartnerAdmin(SafeActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, SafeActionsMixin, admin.ModelAdmin):
+class OrderAdmin(AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin, admin.ModelAdmin):
     """Orders as partners reported them; read-only (the partner API changes them). Officials
     see all; committee staff their community's residents'; pickup staff their point's."""
 

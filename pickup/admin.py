@@ -2,11 +2,11 @@ from django.contrib import admin
 
 from pickup.models import PickupPoint
 from reservations import roles
-from reservations.admin import in_group
+from reservations.admin import AllowListedLookupsMixin, in_group
 
 
 @admin.register(PickupPoint)
-class PickupPointAdmin(admin.ModelAdmin):
+class PickupPointAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = ["name", "district", "address", "phone"]
 
     def get_queryset(self, request):

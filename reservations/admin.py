@@ -1,8 +1,13 @@
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
+from django.contrib.admin.filters import FieldListFilter, SimpleListFilter
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Field, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -57,6 +62,54 @@ class SafeActionsMixin:
         return super().response_action(request, queryset)
 
 
+class AllowListedLookupsMixin:
+    """The changelist takes only the query parameters its own filters and date hierarchy make
+    (and Django's raw-id popups' `limit_choices_to`), not a lookup on any field: otherwise
+    `?text__contains=4` or `__gt` answer yes or no about a value the page never shows, and a
+    hidden value is read one character at a time. Search (`?q=`) is governed by
+    `search_fields`. A refused lookup is Django's DisallowedModelAdminLookup: a 400."""
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # Django's own allowance for ForeignKeyRawIdWidget popups, on limit_choices_to.
+        for fk_lookup in self.model._meta.related_fkey_lookups:
+            if callable(fk_lookup):
+                fk_lookup = fk_lookup()
+            if (lookup, value) in widgets.url_params_from_lookup_dict(fk_lookup).items():
+                return True
+        return lookup in self.allowed_lookups(request)
+
+    def allowed_lookups(self, request) -> frozenset[str]:
+        """The parameters of each filter offered, built as ChangeList.get_filters builds them.
+        They depend on the filters, not on the data: worked out once per set of filters (the
+        filters' own queries are not run again on every filtered page)."""
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        key = tuple(tuple(item) if isinstance(item, list) else item for item in list_filter)
+        cache = self.__dict__.setdefault("_allowed_lookups", {})
+        if key not in cache:
+            cache[key] = frozenset(self._filter_parameters(request, list_filter))
+        return cache[key]
+
+    def _filter_parameters(self, request, list_filter):
+        if self.date_hierarchy:
+            # Drill-down by year, month, day; and the bounds Django turns them into, which its
+            # own "clear all filters" link then carries.
+            parts = ("year", "month", "day", "gte", "lt")
+            yield from (f"{self.date_hierarchy}__{part}" for part in parts)
+        for item in list_filter:
+            if isinstance(item, type) and issubclass(item, SimpleListFilter):
+                yield item.parameter_name  # without running its lookups()
+            elif callable(item):
+                yield from item(request, {}, self.model, self).expected_parameters()
+            else:
+                field, filter_class = item if isinstance(item, (list, tuple)) else (item, None)
+                filter_class = filter_class or FieldListFilter.create
+                path = None
+                if not isinstance(field, Field):
+                    path, field = field, get_fields_from_path(self.model, field)[-1]
+                spec = filter_class(field, request, {}, self.model, self, field_path=path)
+                yield from spec.expected_parameters()
+
+
 class ReadOnlyMixin:
     """A record kept by services (an order, a draw log, a pause): shown, never added, edited or
     deleted in the admin."""
@@ -79,20 +132,20 @@ class TownInline(admin.TabularInline):
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = ["name", "name_en", "code", "sort_order"]
     inlines = [TownInline]
 
 
 @admin.register(Town)
-class TownAdmin(admin.ModelAdmin):
+class TownAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = ["name", "name_en", "district", "in_delivery_range"]
     list_filter = ["district", "in_delivery_range"]
     search_fields = ["name", "name_en"]
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = ["name", "town", "district_name", "phone", "address"]
     list_filter = ["town__district", "town__in_delivery_range"]
     search_fields = ["name", "name_en", "address"]
@@ -112,13 +165,13 @@ class CommunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReservationWindow)
-class ReservationWindowAdmin(admin.ModelAdmin):
+class ReservationWindowAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = ["__str__", "district", "opens_at", "closes_at"]
     list_filter = ["district"]
 
 
 @admin.register(CampaignConfig)
-class CampaignConfigAdmin(admin.ModelAdmin):
+class CampaignConfigAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     """One row: the list goes straight to it; it cannot be added twice or deleted."""
 
     fieldsets = [
@@ -168,12 +221,12 @@ class CampaignConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(OtherArea)
-class OtherAreaAdmin(admin.ModelAdmin):
+class OtherAreaAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     list_display = ["name", "name_en", "phone", "sort_order"]
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(SafeActionsMixin, admin.ModelAdmin):
+class SuggestionAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
     list_display = ["created_at", "short_text", "contact", "language", "read_at", "read_by"]
     list_filter = [("read_at", admin.EmptyFieldListFilter), "language"]
     search_fields = ["text", "contact"]
@@ -197,7 +250,7 @@ class SuggestionAdmin(SafeActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AllowListedLookupsMixin, BaseUserAdmin):
     list_display = ["username", "phone", "is_staff", "community", "pickup_point"]
     list_filter = ["is_staff", "is_superuser", "groups"]
     search_fields = ["username", "phone"]
@@ -206,6 +259,16 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Where this person works"), {"fields": ["phone", "community", "pickup_point"]}),
     ]
+
+
+# django.contrib.auth registers groups with a plain GroupAdmin: the same allow-list here.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AllowListedLookupsMixin, BaseGroupAdmin):
+    pass
 
 
 class StaffLoginForm(AdminAuthenticationForm):
@@ -248,7 +311,7 @@ class LiveReservationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Resident)
-class ResidentAdmin(SafeActionsMixin, admin.ModelAdmin):
+class ResidentAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
     """Committee staff register special-group residents of their own community and reserve for
     them; officials read. Document numbers are never shown: only the masked form."""
 
@@ -408,7 +471,7 @@ class WonFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(SafeActionsMixin, admin.ModelAdmin):
+class ReservationAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
     list_display = [
         "number_display",
         "state",

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from notifications.models import Kind, OutboxMessage, State
+from notifications.sealing import SEALED_PREFIX
 from notifications.services import message_enqueue, sms_render, sms_segments
 from tests.notifications.conftest import queue_wins
 
@@ -87,6 +88,22 @@ def test_officials_read_the_outbox_without_sign_in_codes(client, official):
     listing = client.get(reverse("admin:notifications_outboxmessage_changelist"))
     assert listing.status_code == 200
     assert "+86138****0009" in listing.content.decode()
+    page = client.get(reverse("admin:notifications_outboxmessage_change", args=[message.pk]))
+    assert page.status_code == 200
+    assert "424242" not in page.content.decode()
+    assert message.text.startswith(SEALED_PREFIX)
+    assert message.text.removeprefix(SEALED_PREFIX) not in page.content.decode()
+    assert "已加密" in page.content.decode()  # "(sealed: opened only to send it)"
+
+
+def test_a_sign_in_code_stored_in_clear_before_sealing_is_masked_in_the_admin(client, official):
+    message = OutboxMessage.objects.create(
+        recipient="+8613800000009",
+        kind=Kind.SIGN_IN_CODE,
+        dedupe_key="code:old",
+        text="Your sign-in code is 424242, valid for 10 minutes.",
+    )
+    client.force_login(official)
     page = client.get(reverse("admin:notifications_outboxmessage_change", args=[message.pk]))
     assert page.status_code == 200
     assert "424242" not in page.content.decode()
