@@ -198,6 +198,10 @@ STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 # Staff sessions are short; residents' sessions are extended to RESIDENT_SESSION_DAYS at sign-in.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
+    "task": "reservations.tasks.clear_expired_sessions",
+    "schedule": 600.0,
+}
 LOGIN_URL = "sign_in"
 AUTHENTICATION_BACKENDS = ["reservations.auth.LockoutModelBackend"]
 
