@@ -188,6 +188,10 @@ IDENTITY_PROVIDER_TIMEOUT = env.float("IDENTITY_PROVIDER_TIMEOUT", default=5.0)
 SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=5)
 SIGN_IN_CODES_PER_IP_PER_HOUR = env.int("SIGN_IN_CODES_PER_IP_PER_HOUR", default=30)
 RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
+# The anonymous suggestions form (/help/): posts per address per hour, and per minute for the
+# whole site, before a 429 (0 turns a limit off).
+SUGGESTIONS_PER_IP_PER_HOUR = env.int("SUGGESTIONS_PER_IP_PER_HOUR", default=10)
+SUGGESTIONS_SITE_PER_MINUTE = env.int("SUGGESTIONS_SITE_PER_MINUTE", default=60)
 # Burst protection: requests per second, whole site, before answering 429 (0 turns it off).
 RESERVE_BURST_PER_SECOND = env.int("RESERVE_BURST_PER_SECOND", default=2000)
 SIGN_IN_BURST_PER_SECOND = env.int("SIGN_IN_BURST_PER_SECOND", default=500)
