@@ -1,5 +1,6 @@
 """The resident's pages: sign-in by SMS code, verification, address, reserve, cancel."""
 
+import datetime
 from functools import wraps
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from reservations.selectors import (
     window_status,
 )
 from reservations.services import (
+    SIGN_IN_CODE_MINUTES,
     Refused,
     reservation_cancel,
     reservation_create_for_user,
@@ -39,7 +41,33 @@ from reservations.services import (
     sign_in_code_send,
 )
 
+# The phone waiting for its code: the full number is needed to check the code, and nothing
+# longer. It leaves the session at sign-in, and an anonymous session holding it expires with
+# the code (beat then deletes the row).
 SESSION_PHONE = "sign_in_phone"
+SESSION_PHONE_UNTIL = "sign_in_phone_until"
+
+
+def _pending_phone_set(request, phone: str) -> None:
+    until = timezone.now() + datetime.timedelta(minutes=SIGN_IN_CODE_MINUTES)
+    request.session[SESSION_PHONE] = phone
+    request.session[SESSION_PHONE_UNTIL] = until.timestamp()
+    if not request.user.is_authenticated:  # a staff session keeps its own lifetime
+        request.session.set_expiry(SIGN_IN_CODE_MINUTES * 60)
+
+
+def _pending_phone(request) -> str | None:
+    phone = request.session.get(SESSION_PHONE)
+    until = request.session.get(SESSION_PHONE_UNTIL)
+    if phone and isinstance(until, int | float) and until > timezone.now().timestamp():
+        return phone
+    _pending_phone_forget(request)
+    return None
+
+
+def _pending_phone_forget(request) -> None:
+    for key in (SESSION_PHONE, SESSION_PHONE_UNTIL):
+        request.session.pop(key, None)
 
 
 def burst_limited(scope: str, setting: str):
@@ -119,7 +147,7 @@ def sign_in(request):
                         "was sent. Please enter the latest code you received."
                     ),
                 )
-            request.session[SESSION_PHONE] = phone
+            _pending_phone_set(request, phone)
             return redirect("sign_in_code")
         status = 400
     return render(request, "residents/sign_in.html", {"form": form}, status=status)
@@ -128,7 +156,7 @@ def sign_in(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @burst_limited("sign-in", "SIGN_IN_BURST_PER_SECOND")
 def sign_in_code(request):
-    phone = request.session.get(SESSION_PHONE)
+    phone = _pending_phone(request)
     if not phone:
         return redirect("sign_in")
     form = CodeForm(request.POST if request.method == "POST" else None)
@@ -142,6 +170,7 @@ def sign_in_code(request):
             except Refused as refusal:
                 form.add_error("code", refusal.message)
             else:
+                _pending_phone_forget(request)  # login() keeps the session's data
                 login(request, user, backend="reservations.auth.LockoutModelBackend")
                 devices.remember(request, account=devices.resident_account(phone))
                 request.session.set_expiry(settings.RESIDENT_SESSION_DAYS * 24 * 3600)

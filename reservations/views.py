@@ -4,13 +4,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from reservations import limits
 from reservations.forms import SuggestionForm
 from reservations.models import OtherArea
 from reservations.selectors import (
     campaign_get,
     district_windows_list,
 )
-from reservations.services import suggestion_submit
+from reservations.services import Refused, suggestion_submit
 
 
 def home(request):
@@ -35,12 +36,24 @@ def help_page(request):
     form = SuggestionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
-            suggestion_submit(
-                text=form.cleaned_data["text"],
-                contact=form.cleaned_data["contact"],
-                language=get_language() or "",
-            )
+            try:
+                suggestion_submit(
+                    text=form.cleaned_data["text"],
+                    contact=form.cleaned_data["contact"],
+                    language=get_language() or "",
+                    source=limits.client_ip(request),
+                )
+            except Refused as refusal:
+                # The form keeps what they wrote, so they can send it later.
+                form.add_error(None, refusal.message)
+                response = _help(request, form, status=429)
+                response["Retry-After"] = str(refusal.retry_after or 60)
+                return response
             messages.success(request, _("Thank you. Your message has been passed to the city."))
             return redirect("help")
+    return _help(request, form, status=400 if form.errors else 200)
+
+
+def _help(request, form: SuggestionForm, *, status: int):
     context = {"form": form, "other_areas": OtherArea.objects.all(), "campaign": campaign_get()}
-    return render(request, "pages/help.html", context, status=400 if form.errors else 200)
+    return render(request, "pages/help.html", context, status=status)

@@ -197,6 +197,10 @@ SIGN_IN_CODES_PER_IP_PER_HOUR = env.int("SIGN_IN_CODES_PER_IP_PER_HOUR", default
 SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=10)
 SIGN_IN_DEVICE_COOKIE_DAYS = env.int("SIGN_IN_DEVICE_COOKIE_DAYS", default=90)
 RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
+# The anonymous suggestions form (/help/): posts per address per hour, and per minute for the
+# whole site, before a 429 (0 turns a limit off).
+SUGGESTIONS_PER_IP_PER_HOUR = env.int("SUGGESTIONS_PER_IP_PER_HOUR", default=10)
+SUGGESTIONS_SITE_PER_MINUTE = env.int("SUGGESTIONS_SITE_PER_MINUTE", default=60)
 # Burst protection: requests per second, whole site, before answering 429 (0 turns it off).
 RESERVE_BURST_PER_SECOND = env.int("RESERVE_BURST_PER_SECOND", default=2000)
 SIGN_IN_BURST_PER_SECOND = env.int("SIGN_IN_BURST_PER_SECOND", default=500)
@@ -212,6 +216,10 @@ STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 # Staff sessions are short; residents' sessions are extended to RESIDENT_SESSION_DAYS at sign-in.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
+    "task": "reservations.tasks.clear_expired_sessions",
+    "schedule": 600.0,
+}
 LOGIN_URL = "sign_in"
 AUTHENTICATION_BACKENDS = ["reservations.auth.LockoutModelBackend"]
 
