@@ -417,6 +417,39 @@ def test_a_sign_in_code_is_queued_and_the_person_moves_on_while_the_broker_is_do
     assert seconds < BOUND
 
 
+@pytest.mark.django_db(transaction=True)
+def test_starting_a_draw_while_the_broker_is_down_answers_503_and_starts_nothing(
+    campaign,  # noqa: F811 - the fixture, imported above
+    official,
+    broker_at,
+):
+    from lottery.models import DrawStatus
+    from tests.lottery.helpers import COMMITMENT, POOL, SECRET, seed_pool
+
+    lottery.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=100)
+    draw = lottery.draw_add_extra(
+        scheduled_at=at(2020, 2, 19, 10), pool_cutoff=at(2020, 2, 18, 21), actor=None
+    )
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    lottery.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 18, 9))
+    draw = lottery.draw_close_pool(draw=draw, quota=2, actor=None, now=at(2020, 2, 18, 21))
+    draw = lottery.draw_fix_public_value(draw=draw, value="3 5 2 6 1 4", actor=None)
+    lottery.draw_reveal(draw=draw, secret=SECRET, notary=None)
+    client = Client(raise_request_exception=False)
+    client.force_login(official)
+    with closed_port() as port:
+        broker_at(port)
+        response = client.post(
+            f"/admin/lottery/draw/{draw.pk}/ceremony/",
+            {"step": "start"},
+            headers={"Accept-Language": "en"},
+        )
+    # The official is told to try again, not that the draw has started.
+    assert response.status_code == 503 and EN in response.text
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.POOL_CLOSED
+
+
 # --- the handler tells outages from bugs ----------------------------------------------------
 
 
