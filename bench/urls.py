@@ -65,3 +65,6 @@ urlpatterns = [
     path("bench/baseline-partner", baseline_partner),
     path("", include("config.urls")),
 ]
+
+# The same error handling as the site's own URLs (config/urls.py): outages answer 503.
+handler500 = "config.outage.server_error"

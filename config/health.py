@@ -1,11 +1,12 @@
 """`/healthz`: is the site able to reach its database and Redis? For load balancers and people."""
 
-import redis
-from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config.outage import RETRY_AFTER_SECONDS
+from notifications.redis_client import UNAVAILABLE, redis_client
 
 
 def _database_ok() -> bool:
@@ -18,15 +19,12 @@ def _database_ok() -> bool:
 
 
 def _redis_ok() -> bool:
-    # A fresh client each time: the URL is read when asked, and a dead Redis must answer within
-    # the load balancer's patience rather than hang.
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    # The shared client: the URL is read when asked, and its timeouts make a dead Redis answer
+    # within the load balancer's patience rather than hang.
     try:
-        return bool(client.ping())
-    except redis.RedisError:
+        return bool(redis_client().ping())
+    except UNAVAILABLE:
         return False
-    finally:
-        client.close()
 
 
 @never_cache
@@ -37,4 +35,7 @@ def healthz(request):
         "redis": "ok" if _redis_ok() else "error",
     }
     healthy = all(value == "ok" for value in status.values())
-    return JsonResponse(status, status=200 if healthy else 503)
+    response = JsonResponse(status, status=200 if healthy else 503)
+    if not healthy:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from config.health import healthz
 
+# An unreachable database or Redis answers 503 with Retry-After, not 500 (config/outage.py).
+handler500 = "config.outage.server_error"
+
 urlpatterns = [
     path("", include("reservations.urls")),
     path("", include("notifications.urls")),

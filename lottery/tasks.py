@@ -1,12 +1,11 @@
 import logging
 
-import redis
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from lottery import services
 from lottery.models import Draw
+from notifications.redis_client import redis_client
 from reservations.models import User
 
 logger = logging.getLogger(__name__)
@@ -19,17 +18,13 @@ def progress_key(draw_id: int) -> str:
 def progress_get(draw_id: int) -> dict:
     """What the ceremony page shows while the task runs: the draw commits at once at the end,
     so its progress cannot be read from the database."""
-    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
-    try:
-        return client.hgetall(progress_key(draw_id)) or {}
-    finally:
-        client.close()
+    return redis_client(decode_responses=True).hgetall(progress_key(draw_id)) or {}
 
 
 @shared_task(ignore_result=True)
 def run_draw_task(draw_id: int, actor_id: int | None) -> None:
     """Run a draw. Safe twice or from two workers at once: the service draws once."""
-    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    client = redis_client(decode_responses=True)
     key = progress_key(draw_id)
 
     def report(step: str, percent: int) -> None:
@@ -44,8 +39,6 @@ def run_draw_task(draw_id: int, actor_id: int | None) -> None:
     except Exception as error:
         client.hset(key, mapping={"step": "failed", "error": type(error).__name__})
         raise
-    finally:
-        client.close()
     # After the draw has committed and the page says done. A failure here does not undo or
     # fail the draw: beat settles the wins and makes the missing figures later.
     try:

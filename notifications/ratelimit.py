@@ -6,7 +6,8 @@ import time
 from functools import lru_cache
 
 import redis
-from django.conf import settings
+
+from notifications.redis_client import redis_client
 
 WINDOW = 0.1  # seconds; small windows keep the send rate smooth within each second
 
@@ -20,8 +21,8 @@ return count
 
 
 @lru_cache(maxsize=4)
-def _take_script(url: str):
-    return redis.Redis.from_url(url).register_script(_TAKE)
+def _take_script(client: redis.Redis):
+    return client.register_script(_TAKE)
 
 
 class RateLimiter:
@@ -57,7 +58,7 @@ class RateLimiter:
                 self.permits -= 1
                 return True
         expire = max(2, int(self.window_seconds * 2) + 1)
-        count = _take_script(settings.REDIS_URL)(
+        count = _take_script(redis_client())(
             keys=[f"{self.key}:{window}"], args=[self.chunk, expire]
         )
         granted = min(self.chunk, self.per_window - (count - self.chunk))

@@ -7,6 +7,7 @@ and always carries the same id.
 
 import datetime
 import io
+import logging
 import math
 import time
 import uuid
@@ -234,9 +235,19 @@ def message_enqueue(
 
 
 def _wake_workers() -> None:
+    """Ask a worker to drain now, after the commit. Best effort, and it never raises: the
+    messages are already in the outbox (durable) and beat drains it every few seconds, so a
+    broker that is down or frozen only delays them; it must not hold the answer or turn the
+    saved work into an error. The publish is bounded (CELERY_BROKER_* timeouts) and not
+    retried."""
     from notifications.tasks import drain_outbox
 
-    drain_outbox.delay()
+    try:
+        drain_outbox.apply_async(retry_policy={"max_retries": 0})
+    except Exception:  # whatever the broker raises: kombu's, redis-py's or a socket's
+        logging.getLogger(__name__).warning(
+            "Could not wake the outbox workers; beat will drain the outbox.", exc_info=True
+        )
 
 
 # --- claiming and marking -------------------------------------------------------------------

@@ -7,15 +7,12 @@ import redis
 from django.conf import settings
 
 from notifications.ratelimit import per_second_allowed
-
-
-@lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+from notifications.redis_client import redis_client as _shared_client
 
 
 def redis_client() -> redis.Redis:
-    return _client(settings.REDIS_URL)
+    """REDIS_URL's client, with the project's timeouts (notifications/redis_client.py)."""
+    return _shared_client()
 
 
 # One round trip, atomic: count, start the window on the first event, report what is left.
@@ -28,8 +25,8 @@ return {count, redis.call('TTL', KEYS[1])}
 
 
 @lru_cache(maxsize=4)
-def _hit_script(url: str):
-    return _client(url).register_script(_HIT)
+def _hit_script(client: redis.Redis):
+    return client.register_script(_HIT)
 
 
 def hit(key: str, *, limit: int, window: int) -> int | None:
@@ -37,7 +34,7 @@ def hit(key: str, *, limit: int, window: int) -> int | None:
 
     The count is atomic in Redis, so concurrent requests cannot all slip under the limit.
     """
-    count, ttl = _hit_script(settings.REDIS_URL)(keys=[key], args=[window, limit])
+    count, ttl = _hit_script(redis_client())(keys=[key], args=[window, limit])
     if count <= limit:
         return None
     return max(1, int(ttl))

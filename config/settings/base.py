@@ -75,6 +75,18 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Outages (docs/architecture.md): a database that does not answer fails the request fast (503)
+# instead of holding it. libpq waits at most this long to connect (its minimum is 2 s), and a
+# peer that vanishes under an open connection is dropped by TCP within about as long.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=2)
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    connect_timeout=DATABASE_CONNECT_TIMEOUT,
+    keepalives=1,
+    keepalives_idle=1,
+    keepalives_interval=1,
+    keepalives_count=2,
+    tcp_user_timeout=DATABASE_CONNECT_TIMEOUT * 1000,
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "reservations.User"
@@ -86,6 +98,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Every Redis client (notifications/redis_client.py) and the Celery broker wait at most this
+# long (seconds) to connect and for each answer: a frozen Redis costs a request well under a
+# second, and the site answers 503 (config/outage.py).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 
 # Chinese first; English by cookie or Accept-Language. No language prefix in URLs, so every
 # public page, file and API endpoint has exactly one path.
@@ -123,6 +140,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # longest task so a slow task is never run twice concurrently because of it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+# Publishing a task (often from a web request, after its commit) gives up fast when the broker
+# is down or frozen: the socket timeouts bound each try, the connection timeout bounds kombu's
+# reconnecting, and one quick retry covers a pooled connection Redis closed.
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT
+)
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 # Periodic tasks live here, in settings; later features add their entries.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
