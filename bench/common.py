@@ -48,6 +48,12 @@ def bench_env(**extra: str) -> dict:
         "SMS_BACKEND": "http",
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", "http://127.0.0.1:9/unused"),
         "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", "bench-unused"),
+        # Nor do they verify names; and they speak plain HTTP on loopback, with no TLS proxy.
+        "IDENTITY_BACKEND": "http",
+        "IDENTITY_PROVIDER_URL": os.environ.get(
+            "IDENTITY_PROVIDER_URL", "http://127.0.0.1:9/unused"
+        ),
+        "SECURE_SSL_REDIRECT": "false",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",

@@ -14,6 +14,7 @@ from tests.reservations.conftest import resident_id
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = os.environ.get("E2E_SCREENSHOTS")  # a folder, to look at the pages
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +28,7 @@ def phone_browser(language: str):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=LAUNCH_ARGS,
         )
         context = browser.new_context(
             locale=language, viewport={"width": 390, "height": 844}, is_mobile=True
