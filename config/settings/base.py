@@ -106,6 +106,11 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
     keepalives_count=2,
     tcp_user_timeout=DATABASE_CONNECT_TIMEOUT * 1000,
 )
+# A server that accepts and never answers is caught sooner by a probe before each new
+# connection (config/postgresql/base.py); 0 turns the probe off.
+DATABASE_PROBE_TIMEOUT = env.float("DATABASE_PROBE_TIMEOUT", default=1.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "reservations.User"

@@ -328,10 +328,9 @@ def wsgi_server(log: Path, **environment: str):
 def test_without_postgresql_every_page_that_reads_it_answers_503_in_the_readers_language(
     outage, scene, tmp_path
 ):
-    # libpq waits at least 2 s to connect (the floor of its connect_timeout), so a frozen
-    # server costs that plus the time to render the answer (on a busy test machine, with four
-    # answers rendered at once, up to a second); a refused connection stays within BOUND.
-    bound = BOUND if outage is closed_port else settings.DATABASE_CONNECT_TIMEOUT + 1.0
+    # A frozen server is found by the backend's probe (DATABASE_PROBE_TIMEOUT, 1 s) before libpq
+    # would wait its 2 s floor; a refused connection fails at once.
+    bound = BOUND
     with outage() as port:
         url = f"postgres://postgres@127.0.0.1:{port}/puhui"
         with wsgi_server(tmp_path / "gunicorn.log", DATABASE_URL=url) as base:
@@ -481,3 +480,23 @@ def test_a_bug_is_still_a_500_not_an_outage():
     # A deadlock is the database answering, not an outage.
     deadlock = psycopg2.errors.DeadlockDetected("deadlock detected")
     assert _handled(deadlock).status_code == 500
+
+
+def test_the_database_probe_gives_up_on_a_frozen_server_within_its_timeout():
+    from config.postgresql.base import probe
+
+    with frozen_server() as port:
+        started = time.monotonic()
+        with pytest.raises(psycopg2.OperationalError, match="did not answer"):
+            probe("127.0.0.1", port, 0.5)
+        assert time.monotonic() - started < 1.5
+    with closed_port() as port, pytest.raises(psycopg2.OperationalError):
+        probe("127.0.0.1", port, 0.5)
+
+
+def test_the_database_probe_lets_a_real_server_through():
+    from config.postgresql.base import probe
+
+    database = settings.DATABASES["default"]
+    probe(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432), 1.0)
+    assert database["ENGINE"] == "config.postgresql"

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with a quick probe before each new connection (see base.py)."""
