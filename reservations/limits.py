@@ -74,13 +74,13 @@ return 0
 
 
 @lru_cache(maxsize=4)
-def _take_script(url: str):
-    return _client(url).register_script(_TAKE)
+def _take_script(client: redis.Redis):
+    return client.register_script(_TAKE)
 
 
 @lru_cache(maxsize=4)
-def _give_back_script(url: str):
-    return _client(url).register_script(_GIVE_BACK)
+def _give_back_script(client: redis.Redis):
+    return client.register_script(_GIVE_BACK)
 
 
 def take(counters: list[tuple[str, int, int]]) -> int | None:
@@ -95,14 +95,14 @@ def take(counters: list[tuple[str, int, int]]) -> int | None:
         return None
     keys = [key for key, _, _ in counters]
     args = [value for _, limit, window in counters for value in (limit, window)]
-    wait = int(_take_script(settings.REDIS_URL)(keys=keys, args=args))
+    wait = int(_take_script(redis_client())(keys=keys, args=args))
     return wait or None
 
 
 def give_back(keys: list[str]) -> None:
     """Return one event counted by `take` to each counter (it was a success, not a failure)."""
     if keys:
-        _give_back_script(settings.REDIS_URL)(keys=keys, args=[])
+        _give_back_script(redis_client())(keys=keys, args=[])
 
 
 def mark(key: str, *, seconds: int) -> None:
