@@ -11,6 +11,7 @@ and Secure wherever the session cookie is, and is rotated on each use: the nonce
 marked spent in Redis, so a copied cookie stops working once the owner signs in again.
 """
 
+import logging
 import secrets
 import time
 
@@ -18,7 +19,10 @@ from django.conf import settings
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
+from notifications.redis_client import UNAVAILABLE
 from reservations import limits
+
+logger = logging.getLogger(__name__)
 
 COOKIE_NAME = "puhui_device"
 _SALT = "reservations.devices"
@@ -119,5 +123,10 @@ class DeviceCookieMiddleware:
         response = self.get_response(request)
         account = getattr(request, "device_account", None)
         if account and request.user.is_authenticated:
-            _issue(request, response, account)
+            try:
+                _issue(request, response, account)
+            except UNAVAILABLE:
+                # The sign-in is done (code used, session saved): a Redis failure now must not
+                # turn it into an error. The browser just stays untrusted until next time.
+                logger.warning("device cookie not issued: Redis unavailable", exc_info=True)
         return response

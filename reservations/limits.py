@@ -86,11 +86,13 @@ def _give_back_script(client: redis.Redis):
 def take(counters: list[tuple[str, int, int]]) -> int | None:
     """Count one attempt against every (key, limit, window) at once, before the attempt is
     made; None when every counter was under its limit (each now counts one more), else the
-    seconds until the longest blocking window ends (nothing was counted).
+    seconds until the longest blocking window ends (nothing was counted). A limit of 0 turns
+    its counter off, as for the other limits.
 
     Counting before checking is what bounds concurrent attempts: the limit is on attempts let
     through, not on failures noticed afterwards. `give_back` undoes one for a success.
     """
+    counters = [counter for counter in counters if counter[1] > 0]  # a limit of 0 is off
     if not counters:
         return None
     keys = [key for key, _, _ in counters]

@@ -85,7 +85,8 @@ def test_the_city_keeps_shanghai_time_and_speaks_chinese_first():
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
     from config.settings import base
 
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    # Django's own PostgreSQL backend, with a probe before each connection (outages).
+    assert settings.DATABASES["default"]["ENGINE"] == "config.postgresql"
     assert base.DATABASES["default"]["CONN_MAX_AGE"] > 0  # persistent outside the tests
 
 

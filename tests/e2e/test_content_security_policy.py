@@ -127,6 +127,12 @@ def session_cookie(user: User, site: str) -> dict:
     return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}
 
 
+def code_pending_cookie(site: str) -> dict:
+    client = Client()
+    assert client.post(reverse("sign_in"), {"phone": "13800000051"}).status_code == 302
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}
+
+
 def test_no_page_breaks_the_content_security_policy(live_server, world):
     site = live_server.url
     winner = world["winner"]
@@ -134,6 +140,7 @@ def test_no_page_breaks_the_content_security_policy(live_server, world):
     visits: list[tuple[dict | None, list[str]]] = [
         (None, [*PUBLIC, f"/draws/{winner.win.draw_id}/", f"/results/?number={winner.number:08d}"]),
         (session_cookie(newcomer, site), ["/me/", "/me/verify/", "/me/address/"]),
+        (code_pending_cookie(site), ["/sign-in/code/"]),  # the code form, a code on its way
         (session_cookie(winner.resident.user, site), ["/me/", "/me/verify/", "/me/address/"]),
     ]
     for user in world["staff"]:
