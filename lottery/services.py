@@ -547,15 +547,9 @@ def draw_fix_public_value(*, draw: Draw, value: str, actor: User | None) -> Draw
 
 def draw_reveal(*, draw: Draw, secret: str, notary: User | None) -> Draw:
     """Then the notary reveals the secret, which must match the commitment."""
-    secret = secret.strip().lower()
-    try:
-        raw = bytes.fromhex(secret)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise Refused("bad_secret", _("The secret is 64 hexadecimal digits."))
+    secret = _secret_normalise(secret)
     draw.refresh_from_db()
-    if algorithm.commitment(raw) != draw.commitment:
+    if algorithm.commitment(bytes.fromhex(secret)) != draw.commitment:
         raise Refused("wrong_secret", _("This secret does not match the notary's commitment."))
     with transaction.atomic():
         changed = Draw.objects.filter(
@@ -629,6 +623,40 @@ def _one_ceremony_at_once() -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_AT_ONCE_LOCK_KEY])
         except DatabaseError:
             logger.warning("run_draw: lock not released; the session's end releases it")
+
+
+AT_ONCE_ACTION = "run_at_once"
+
+
+def draws_at_once_orphaned_cancel() -> list[Draw]:
+    """Beat: a `run_draw` killed outright (SIGKILL, power loss) between its commitment and its
+    public value leaves a draw whose secret may have died with the process. Every `run_draw`
+    holds RUN_AT_ONCE_LOCK_KEY for its whole session, so once the lock can be taken no such
+    draw has a living owner: each is cancelled with the reason, before beat could close its
+    pool with the whole stock or it could block every later draw."""
+    orphans = Draw.objects.filter(
+        Q(status=DrawStatus.COMMITTED) | Q(status=DrawStatus.POOL_CLOSED, public_value_fixed=False),
+        log__action=AT_ONCE_ACTION,
+    ).distinct()
+    if not orphans.exists():
+        return []
+    cancelled = []
+    try:
+        with _one_ceremony_at_once():
+            for draw in orphans.order_by("pk"):
+                reason = " ".join(
+                    _(
+                        "The extra draw stopped before its public value was fixed: the run_draw "
+                        "that made it ended without finishing its ceremony."
+                    ).split()
+                )
+                try:
+                    cancelled.append(draw_cancel(draw=draw, reason=reason, actor=None))
+                except Refused:  # its state moved meanwhile: nothing to cancel
+                    continue
+    except Refused:  # a run_draw is running: its draws have an owner
+        return []
+    return cancelled
 
 
 def _cancel_stopped(draw: Draw, error: BaseException, secret: str) -> CeremonyStopped:
@@ -724,6 +752,9 @@ def draw_extra_at_once(
                     closes=closes.isoformat(),
                 )
             made = draw_commit(draw=draw, notary=None, commitment=commitment, now=timezone.now())
+            # Marks the draw as this process's: should the process die outright before the
+            # public value, beat cancels it (draws_at_once_orphaned_cancel).
+            _log(draw, AT_ONCE_ACTION, None)
         secret = secret or made.secret
         try:
             with transaction.atomic():

@@ -60,6 +60,7 @@ def keep_schedule() -> None:
 @shared_task(ignore_result=True)
 def close_due_pools() -> None:
     """Beat: pools close at their cut-off. Safe to run twice: a closed pool is not closed again."""
+    services.draws_at_once_orphaned_cancel()  # not closed with the whole stock, but cancelled
     services.pools_close_due(now=timezone.now())
 
 

@@ -211,11 +211,44 @@ def test_run_draw_with_the_notarys_secret_still_draws_the_test_vector(campaign):
     draw = Draw.objects.get(pk=int(out.getvalue().split()[-1]))
     assert draw.status == DrawStatus.DRAWN and draw.secret == SECRET
     actions = list(DrawLog.objects.filter(draw=draw).values_list("action", flat=True))
-    assert actions[:6] == [
+    assert actions[:7] == [
         "added",
         "committed",
+        "run_at_once",  # whose the draw is, should its process die before the public value
         "pool_closed",
         "public_value_fixed",
         "secret_revealed",
         "drawn",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_draw_killed_outright_before_its_public_value_is_cancelled_by_beat(campaign):
+    from lottery.tasks import close_due_pools
+
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    holder = hold_pool_closes()  # the run_draw waits at its pool close, its secret in memory
+    try:
+        process = run_draw_process("--quota", "2", "--public-value", "3 5 2 6 1 4")
+        deadline = time.monotonic() + 60
+        while not waiting_for_the_reservations_lock() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting_for_the_reservations_lock(), process.communicate(timeout=5)
+        close_due_pools()  # beat, meanwhile: the draw has a living owner, so it is left alone
+        assert Draw.objects.get().status == DrawStatus.COMMITTED
+        process.kill()  # SIGKILL: no handler runs, the made secret is gone
+        process.communicate(timeout=30)
+    finally:
+        holder.__exit__(None, None, None)
+    deadline = time.monotonic() + 10  # the server ends the dead session and its lock
+    while time.monotonic() < deadline:
+        close_due_pools()
+        if Draw.objects.get().status == DrawStatus.CANCELLED:
+            break
+        time.sleep(0.1)
+    draw = Draw.objects.get()
+    assert draw.status == DrawStatus.CANCELLED
+    assert "run_draw" in draw.reason
+    assert draw.log.filter(action="cancelled").exists()
+    assert not SupplyArrival.objects.exists()  # its top-up went with its pool close
+    no_orphan()
