@@ -3,11 +3,8 @@ site's burst protection both use it."""
 
 import threading
 import time
-from functools import lru_cache
 
-import redis
-
-from notifications.redis_client import redis_client
+from notifications.redis_client import script
 
 WINDOW = 0.1  # seconds; small windows keep the send rate smooth within each second
 
@@ -18,11 +15,6 @@ local count = redis.call('INCRBY', KEYS[1], ARGV[1])
 if count == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return count
 """
-
-
-@lru_cache(maxsize=4)
-def _take_script(client: redis.Redis):
-    return client.register_script(_TAKE)
 
 
 class RateLimiter:
@@ -58,9 +50,7 @@ class RateLimiter:
                 self.permits -= 1
                 return True
         expire = max(2, int(self.window_seconds * 2) + 1)
-        count = _take_script(redis_client())(
-            keys=[f"{self.key}:{window}"], args=[self.chunk, expire]
-        )
+        count = script(_TAKE)(keys=[f"{self.key}:{window}"], args=[self.chunk, expire])
         granted = min(self.chunk, self.per_window - (count - self.chunk))
         if granted <= 0:
             return False

@@ -16,6 +16,7 @@ from functools import lru_cache
 import redis
 from django.conf import settings
 from redis.backoff import NoBackoff
+from redis.commands.core import Script
 from redis.retry import Retry
 
 # What a caller may treat as "Redis is unreachable" rather than as a bug.
@@ -34,6 +35,17 @@ def redis_client(*, url: str | None = None, decode_responses: bool = False) -> r
         float(settings.REDIS_CONNECT_TIMEOUT),
         float(settings.REDIS_SOCKET_TIMEOUT),
     )
+
+
+def script(source: str) -> Script:
+    """The Lua `source` registered on REDIS_URL's client: its SHA is worked out once, and each
+    call runs it by EVALSHA (loading it again if Redis restarted)."""
+    return _script(redis_client(), source)
+
+
+@lru_cache(maxsize=32)
+def _script(client: redis.Redis, source: str) -> Script:
+    return client.register_script(source)
 
 
 @lru_cache(maxsize=16)

@@ -44,7 +44,7 @@ class LockoutModelBackend(ModelBackend):
         if username is None or password is None:
             return None
         account = devices.staff_account(username)
-        ip = limits.source_of(limits.client_ip(request)) if request is not None else ""
+        ip = limits.client_source(request) if request is not None else ""
         device = devices.trusted_nonce(request, account=account)
         counters = staff_sign_in_counters(account=account, ip=ip, device=device)
         wait = limits.take(counters)

@@ -1,13 +1,13 @@
 """Counters in Redis for limits that must hold across every web process at once."""
 
 import ipaddress
-from functools import lru_cache
 
 import redis
 from django.conf import settings
 
 from notifications.ratelimit import per_second_allowed
 from notifications.redis_client import redis_client as _shared_client
+from notifications.redis_client import script
 
 
 def redis_client() -> redis.Redis:
@@ -24,17 +24,12 @@ return {count, redis.call('TTL', KEYS[1])}
 """
 
 
-@lru_cache(maxsize=4)
-def _hit_script(client: redis.Redis):
-    return client.register_script(_HIT)
-
-
 def hit(key: str, *, limit: int, window: int) -> int | None:
     """Count one event in a fixed window; None when allowed, else seconds until it resets.
 
     The count is atomic in Redis, so concurrent requests cannot all slip under the limit.
     """
-    count, ttl = _hit_script(redis_client())(keys=[key], args=[window, limit])
+    count, ttl = script(_HIT)(keys=[key], args=[window, limit])
     if count <= limit:
         return None
     return max(1, int(ttl))
@@ -73,16 +68,6 @@ return 0
 """
 
 
-@lru_cache(maxsize=4)
-def _take_script(client: redis.Redis):
-    return client.register_script(_TAKE)
-
-
-@lru_cache(maxsize=4)
-def _give_back_script(client: redis.Redis):
-    return client.register_script(_GIVE_BACK)
-
-
 def take(counters: list[tuple[str, int, int]]) -> int | None:
     """Count one attempt against every (key, limit, window) at once, before the attempt is
     made; None when every counter was under its limit (each now counts one more), else the
@@ -97,14 +82,14 @@ def take(counters: list[tuple[str, int, int]]) -> int | None:
         return None
     keys = [key for key, _, _ in counters]
     args = [value for _, limit, window in counters for value in (limit, window)]
-    wait = int(_take_script(redis_client())(keys=keys, args=args))
+    wait = int(script(_TAKE)(keys=keys, args=args))
     return wait or None
 
 
 def give_back(keys: list[str]) -> None:
     """Return one event counted by `take` to each counter (it was a success, not a failure)."""
     if keys:
-        _give_back_script(redis_client())(keys=keys, args=[])
+        script(_GIVE_BACK)(keys=keys, args=[])
 
 
 def mark(key: str, *, seconds: int) -> None:
@@ -145,6 +130,11 @@ def source_of(ip: str) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+def client_source(request) -> str:
+    """What per-source limits count for this request: its client address, as `source_of`."""
+    return source_of(client_ip(request))
 
 
 def burst_allowed(scope: str, per_second: int) -> bool:

@@ -129,7 +129,7 @@ def sign_in(request):
             try:
                 sent = sign_in_code_send(
                     phone=phone,
-                    ip=limits.source_of(limits.client_ip(request)),
+                    ip=limits.client_source(request),
                     language=get_language() or "zh-hans",
                     now=timezone.now(),
                     device=devices.trusted_nonce(request, account=devices.resident_account(phone)),

@@ -41,7 +41,7 @@ def help_page(request):
                     text=form.cleaned_data["text"],
                     contact=form.cleaned_data["contact"],
                     language=get_language() or "",
-                    source=limits.source_of(limits.client_ip(request)),
+                    source=limits.client_source(request),
                 )
             except Refused as refusal:
                 # The form keeps what they wrote, so they can send it later.
