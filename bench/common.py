@@ -110,7 +110,8 @@ def verified_residents(count: int, *, prefix: str, phone_prefix: str, street) ->
     the users, in order."""
     from django.utils import timezone
 
-    from reservations.models import Community, Level, Method, Resident, User
+    from city.models import Community
+    from reservations.models import Level, Method, Resident, User
 
     have = {u.username: u for u in User.objects.filter(username__startswith=prefix)}
     missing = [

@@ -62,8 +62,8 @@ def setup(env: dict) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from city.models import CampaignConfig
     from lottery.services import supply_cover
-    from reservations.models import CampaignConfig
 
     call_command("load_fuzhou", stdout=io.StringIO())
     CampaignConfig.objects.get_or_create(pk=CampaignConfig.SINGLETON_ID)

@@ -72,7 +72,7 @@ BARE = "/bench/baseline-insert"  # for information
 
 def open_all_day() -> dict:
     """A shared window over the whole day and a campaign that has started; returns what to undo."""
-    from reservations.models import CampaignConfig, ReservationWindow
+    from city.models import CampaignConfig, ReservationWindow
 
     undo: dict = {}
     today = datetime.date.today()
@@ -97,7 +97,7 @@ def open_all_day() -> dict:
 
 
 def undo_open_all_day(undo: dict) -> None:
-    from reservations.models import CampaignConfig, ReservationWindow
+    from city.models import CampaignConfig, ReservationWindow
 
     if "start_date" in undo:
         CampaignConfig.objects.filter(pk=CampaignConfig.SINGLETON_ID).update(

@@ -114,8 +114,8 @@ def winning_reservations(residents: list, draw) -> list[tuple[str, str]]:
     from django.db import connection
     from django.utils import timezone
 
+    from city.selectors import delivery_address
     from reservations.models import Reservation
-    from reservations.selectors import delivery_address
 
     with connection.cursor() as cursor:  # numbers the other benchmarks' data may hold
         cursor.execute(
@@ -142,7 +142,7 @@ def winning_reservations(residents: list, draw) -> list[tuple[str, str]]:
                 address=address,
                 created_at=now - datetime.timedelta(days=1),
                 won_at=draw.drawn_at,
-                won_draw=draw,
+                won_draw_id=draw.pk,
             )
         )
         bodies.append((resident.user.phone, address))

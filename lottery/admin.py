@@ -18,13 +18,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from city import roles
+from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
+from city.errors import Refused
 from lottery import services
 from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArrival
 from lottery.selectors import draws_coming
 from lottery.tasks import progress_get, run_draw_task
-from reservations import roles
-from reservations.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
-from reservations.services import Refused
 
 
 def is_official(user) -> bool:

@@ -1,9 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from reservations.models import User
 
 
 class SupplyArrival(models.Model):
@@ -13,7 +12,11 @@ class SupplyArrival(models.Model):
     masks = models.PositiveIntegerField(_("masks"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
@@ -86,10 +89,10 @@ class Draw(models.Model):
     # When the unordered wins of a closed purchase window were lapsed (orders.services): the
     # lapse task then leaves the draw alone instead of searching its winners every minute.
     wins_lapsed_at = models.DateTimeField(_("wins lapsed at"), null=True, blank=True)
-    # When the draw's wins were copied onto their reservations (see Win).
+    # When the draw's wins were settled onto their reservations (reservations.Win).
     wins_settled_at = models.DateTimeField(_("wins settled at"), null=True, blank=True)
     signed_off_by = models.ForeignKey(
-        User,
+        settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -154,7 +157,7 @@ class SchedulePause(models.Model):
     reason = models.CharField(_("reason"), max_length=200)
     started_at = models.DateTimeField(_("paused at"), default=timezone.now)
     started_by = models.ForeignKey(
-        User,
+        settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -163,7 +166,7 @@ class SchedulePause(models.Model):
     )
     ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
     ended_by = models.ForeignKey(
-        User,
+        settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -189,41 +192,6 @@ class SchedulePause(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {self.reason}"
-
-
-class Win(models.Model):
-    """A reservation's win, written by the draw that chose it, in the draw's transaction.
-
-    This is the record of who won. Marking 100,000 random reservations in place costs their
-    table's heap and five indexes a write each, 10-20 s on the draw's critical path; a row here
-    costs one narrow insert. The draw's wins are then copied onto their reservations (state
-    `won`, `won_at`, `won_draw`: "settled", lottery.services.draw_wins_settle) right after it
-    commits. Until that has happened a won reservation still reads `waiting`, and every reader
-    that tells waiting from won applies its win (lottery.selectors).
-
-    The reservation is referenced without a foreign-key constraint: checking one locks the
-    reservation's row, which writes to its page, the very cost this table avoids. The draw
-    writes a win only for a reservation it has just read, and reservations are never deleted.
-    """
-
-    reservation = models.OneToOneField(
-        "reservations.Reservation",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        primary_key=True,
-        related_name="win",
-        verbose_name=_("reservation"),
-    )
-    draw = models.ForeignKey(
-        Draw, on_delete=models.PROTECT, related_name="wins", verbose_name=_("draw")
-    )
-
-    class Meta:
-        verbose_name = _("win")
-        verbose_name_plural = _("wins")
-
-    def __str__(self) -> str:
-        return f"{self.reservation_id} @ {self.draw_id}"
 
 
 class DrawFile(models.Model):
@@ -255,7 +223,11 @@ class DrawLog(models.Model):
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="log")
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("by"),
     )
     action = models.CharField(_("action"), max_length=40)
     details = models.JSONField(_("details"), default=dict, blank=True)

@@ -8,9 +8,12 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause, Win
+from city.models import CampaignConfig
+from city.selectors import campaign_get
+from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause
+from lottery.schedule import draw_pool_cutoff, draw_schedule_next
 from reservations.models import Reservation, ReservationState
-from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
+from reservations.selectors import pending_wins_apply
 
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
 
@@ -19,36 +22,17 @@ def _iso(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def pending_wins_apply(reservations) -> None:
-    """Let reservations whose win the draw has recorded (Win) but not yet copied onto them read
-    as won, in memory: for the moments between a draw's commit and its settling
-    (lottery.services.draw_wins_settle), and for longer if a worker died between them. Only a
-    `waiting` reservation can have a pending win: settling moves every win on from there."""
-    waiting = {r.pk: r for r in reservations if r is not None and r.state == "waiting"}
-    if not waiting:
-        return
-    found = Win.objects.filter(reservation_id__in=waiting).values_list(
-        "reservation_id", "draw_id", "draw__drawn_at"
-    )
-    for reservation_id, draw_id, drawn_at in found:
-        reservation = waiting[reservation_id]
-        reservation.state = ReservationState.WON
-        reservation.won_draw_id = draw_id
-        reservation.won_at = drawn_at
-
-
 def number_status(number: int) -> dict:
     """`/results/`: whether a reservation number won (and in which draw), is waiting, or is
     unknown (never given, cancelled, or void). Nothing personal."""
-    found = (
-        Reservation.objects.filter(number=number)
-        .values_list("state", "won_draw_id", "win__draw_id")
-        .first()
+    reservation = (
+        Reservation.objects.filter(number=number).only("state", "won_draw_id", "won_at").first()
     )
-    state, won_draw_id, win_draw_id = found or (None, None, None)
+    pending_wins_apply(reservations=[reservation])
+    state = reservation.state if reservation else None
     text = f"{number:08d}"
-    if won_draw_id or win_draw_id:
-        return {"number": text, "status": "won", "draw": won_draw_id or win_draw_id}
+    if reservation is not None and reservation.won_draw_id:
+        return {"number": text, "status": "won", "draw": reservation.won_draw_id}
     if state == ReservationState.WAITING:
         return {"number": text, "status": "waiting", "draw": None}
     return {"number": text, "status": "unknown", "draw": None}
@@ -179,3 +163,32 @@ def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
     config = campaign_get()
     draw_at = draw_schedule_next(config=config, now=now)
     return ScheduleNotice(draw_at=draw_at, cutoff=draw_pool_cutoff(config=config, draw_at=draw_at))
+
+
+def draws_entered(
+    *, config: CampaignConfig, reservation, now: datetime.datetime
+) -> list[datetime.datetime]:
+    """The draws a reservation has been in, derived from their cut-offs (a reservation is in
+    every pool that closed after it was made while it was waiting), not stored per draw.
+
+    The draws the lottery has recorded, once there are any; before that, the plain schedule.
+    """
+    if Draw.objects.exists():
+        end = reservation.cancelled_at or now
+        closed = Draw.objects.filter(
+            status__in=["pool_closed", "drawn", "signed_off"],
+            pool_cutoff__gt=reservation.created_at,
+            pool_cutoff__lte=end,
+        )
+        if reservation.won_draw_id:
+            won_in = Draw.objects.filter(pk=reservation.won_draw_id).values("pool_cutoff")
+            closed = closed.filter(pool_cutoff__lte=Subquery(won_in[:1]))
+        return list(closed.order_by("scheduled_at").values_list("scheduled_at", flat=True))
+    entered: list[datetime.datetime] = []
+    draw_at = draw_schedule_next(config=config, now=reservation.created_at)
+    end = reservation.won_at or reservation.cancelled_at or now
+    while draw_at <= end and len(entered) < 366:
+        if draw_pool_cutoff(config=config, draw_at=draw_at) > reservation.created_at:
+            entered.append(draw_at)
+        draw_at += datetime.timedelta(days=config.draw_interval_days)
+    return entered

@@ -12,7 +12,6 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import attrgetter
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -21,6 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from city.errors import Refused
+from city.models import District
+from city.phones import phone_e164
+from city.selectors import campaign_get
 from lottery import fairness as fairness_test
 from lottery import ranking
 from lottery import verify as algorithm
@@ -31,25 +34,14 @@ from lottery.models import (
     DrawStatus,
     SchedulePause,
     SupplyArrival,
-    Win,
 )
+from lottery.schedule import draw_pool_cutoff, draw_schedule_next, purchase_window_from
 from notifications.models import Kind
 from notifications.services import NewMessage, messages_enqueue_new
-from reservations.models import (
-    Community,
-    District,
-    Reservation,
-    ReservationState,
-    User,
-)
-from reservations.selectors import (
-    campaign_get,
-    draw_pool_cutoff,
-    draw_schedule_next,
-    purchase_window_from,
-)
-from reservations.services import Refused
-from reservations.validators import phone_e164
+from reservations import services as reservations
+from reservations.models import Reservation, ReservationState, User, Win
+from reservations.selectors import PENDING_WINS_SQL
+from reservations.services import RecordedWin
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +106,7 @@ def stock_packs() -> int:
         or 0
     )
     lapsed = Reservation.objects.filter(
-        state=ReservationState.LAPSED, won_draw__isnull=False
+        state=ReservationState.LAPSED, won_draw_id__isnull=False
     ).count()
     return masks // pack_size - allotted + lapsed
 
@@ -131,12 +123,6 @@ def _purchase_window(draw_at: datetime.datetime) -> tuple[datetime.datetime, dat
         opens_at=config.purchase_opens_at,
         hours=config.purchase_window_hours,
     )
-
-
-def _int_array(numbers: list[int]) -> str:
-    """An integer array parameter as one literal: PostgreSQL reads `{1,2,…}` far faster than the
-    `ARRAY[1, 2, …]` expression psycopg2 makes of a list of 100,000."""
-    return "{" + ",".join(map(str, numbers)) + "}"
 
 
 @transaction.atomic
@@ -346,6 +332,7 @@ def draw_cancel(*, draw: Draw, reason: str, actor: User | None) -> Draw:
                 "wrong_state",
                 _("A draw can be cancelled only before its public value is fixed."),
             )
+        reservations.pool_void(draw_id=draw.pk)  # if its pool had frozen
         _log(draw, "cancelled", actor, reason=reason)
     draw.refresh_from_db()
     return draw
@@ -463,8 +450,15 @@ def draw_close_pool(
         if now < cutoff:
             raise Refused("too_early", _("The pool closes at its cut-off, not before."))
         _check_quota(quota)
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Reservation._meta.db_table} IN SHARE MODE")
+        try:
+            # Reservations freeze the pool first: they lock their table for this transaction,
+            # so every reservation is in this pool or stamped after its cut-off, never lost.
+            reservations.pool_freeze(draw_id=draw.pk, cutoff=cutoff, now=now)
+        except IntegrityError:
+            # Another pool froze and is not drawn yet: `one_frozen_pool` waited for it.
+            raise Refused(
+                "another_closed", _("Another draw's pool is closed and not drawn yet.")
+            ) from None
         if Draw.objects.filter(status=DrawStatus.POOL_CLOSED).exclude(pk=draw.pk).exists():
             raise Refused("another_closed", _("Another draw's pool is closed and not drawn yet."))
         extra = {"scheduled_at": now + datetime.timedelta(seconds=1)} if at_once else {}
@@ -501,18 +495,13 @@ def draw_close_pool(
                                'UTF8') AS content,
                            count(*) AS lines
                     FROM {Reservation._meta.db_table}
-                    WHERE state = 'waiting' AND created_at < %(cutoff)s
-                      -- won in a draw whose wins are not settled yet (usually none)
-                      AND id NOT IN (
-                          SELECT w.reservation_id
-                          FROM {Win._meta.db_table} AS w
-                          JOIN {Draw._meta.db_table} AS d ON d.id = w.draw_id
-                          WHERE d.wins_settled_at IS NULL
-                      )
+                    WHERE state = %(waiting)s AND created_at < %(cutoff)s
+                      -- a pending win is a win (usually there is none)
+                      AND id NOT IN (SELECT reservation_id FROM ({PENDING_WINS_SQL}) AS pending)
                 ) AS f
                 RETURNING sha256, lines
                 """,
-                {"draw": draw.pk, "cutoff": cutoff},
+                {"draw": draw.pk, "cutoff": cutoff, "waiting": ReservationState.WAITING},
             )
             digest, size = cursor.fetchone()
         Draw.objects.filter(pk=draw.pk).update(pool_digest=digest, pool_size=size)
@@ -785,24 +774,12 @@ def draw_extra_at_once(
     return CeremonyAtOnce(draw=draw, stock=stock, recorded=recorded)
 
 
-@dataclass(frozen=True)
-class _Winner:
-    id: int
-    number: int
-    phone: str
-    by_committee: bool
-    community_id: int
-    committee_name: str
-    committee_phone: str
-    language: str
-
-
-def _win_messages(draw: Draw, winners: list[_Winner]) -> Iterator[NewMessage]:
+def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage]:
     """One SMS per winner; committee-registered winners: their committee, a few numbers each.
     Made one by one as the outbox takes them."""
     opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
     closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
-    by_committee: dict[int, list[_Winner]] = {}
+    by_committee: dict[int, list[RecordedWin]] = {}
     for winner in winners:
         if winner.by_committee:
             by_committee.setdefault(winner.community_id, []).append(winner)
@@ -889,32 +866,7 @@ def draw_run(
                 closes=closes.isoformat(),
             )
         report("marking the winners", 60)
-        with connection.cursor() as cursor:
-            # The wins are inserted into their own narrow table (see Win), in one statement with
-            # one array parameter, which also returns what the messages need. The winners are
-            # 100,000 index lookups, not a scan of millions: the planner is told that the
-            # pages are in memory (the pool was just read), which they are.
-            cursor.execute("SET LOCAL random_page_cost = 1.1")
-            cursor.execute(
-                f"""
-                WITH chosen AS (
-                    SELECT r.id, r.number, r.phone, r.by_committee, r.community_id,
-                           r.language
-                    FROM unnest(%s::integer[]) AS w(number)
-                    JOIN {Reservation._meta.db_table} AS r ON r.number = w.number
-                    WHERE r.state = 'waiting'
-                ), won AS (
-                    INSERT INTO {Win._meta.db_table} (reservation_id, draw_id)
-                    SELECT id, %s FROM chosen
-                )
-                SELECT chosen.id, chosen.number, chosen.phone, chosen.by_committee,
-                       chosen.community_id, c.name, c.phone, chosen.language
-                FROM chosen
-                JOIN {Community._meta.db_table} AS c ON c.id = chosen.community_id
-                """,
-                [_int_array(chosen), locked.pk],
-            )
-            winners = sorted((_Winner(*row) for row in cursor.fetchall()), key=attrgetter("number"))
+        winners = reservations.wins_record(draw_id=locked.pk, numbers=chosen, drawn_at=now)
         if len(winners) != len(chosen):
             raise RuntimeError(
                 f"draw {draw.pk}: {len(chosen)} winners but {len(winners)} waiting reservations"
@@ -944,49 +896,22 @@ def draw_run(
     return locked
 
 
-# Wins settled per transaction: each holds its reservations' row locks (and the draw's) for
-# about a second, not the 10 s a draw's 100,000 would take at once; an order for one of them
-# waits for its batch, not for the whole draw.
-SETTLE_BATCH = 10_000
-
-
-def draw_wins_settle(*, draw_id: int, now: datetime.datetime, batch: int = SETTLE_BATCH) -> int:
-    """Copy a drawn draw's wins (Win) onto their reservations: state `won`, `won_at` the time of
-    the draw, `won_draw`; in batches, then the draw is marked settled. Run right after the draw
-    commits, and by beat for any draw it missed; any number of runs, at once or again, settle
-    each win once. Returns the reservations settled. Nobody waits for this: until a win is
-    settled, readers apply it themselves (lottery.selectors.pending_wins_apply)."""
-    settled, after = 0, 0
-    while True:
+def draw_wins_settle(
+    *, draw_id: int, now: datetime.datetime, batch: int = reservations.SETTLE_BATCH
+) -> int:
+    """Settle a drawn draw's wins onto their reservations (`reservations.services.wins_settle`)
+    and record that it is done. Run right after the draw commits, and by beat for any draw it
+    missed; any number of runs settle each win once. Returns the reservations settled. Nobody
+    waits for this: until a win is settled, readers apply it (the pending-win rule)."""
+    settled, done = reservations.wins_settle(draw_id=draw_id, batch=batch)
+    if done:
         with transaction.atomic():
-            # The draw's row lock makes settlers take turns, batch by batch.
-            draw = Draw.objects.select_for_update().get(pk=draw_id)
-            if draw.wins_settled_at is not None or draw.status not in DRAWN_STATES:
-                return settled
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"""
-                    SELECT reservation_id FROM {Win._meta.db_table}
-                    WHERE draw_id = %s AND reservation_id > %s
-                    ORDER BY reservation_id LIMIT %s
-                    """,
-                    [draw.pk, after, batch],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                if not ids:
-                    Draw.objects.filter(pk=draw.pk).update(wins_settled_at=now)
-                    _log(draw, "wins_settled", None, settled_now=settled)
-                    return settled
-                cursor.execute(
-                    f"""
-                    UPDATE {Reservation._meta.db_table}
-                    SET state = 'won', won_at = %s, won_draw_id = %s
-                    WHERE id = ANY(%s::bigint[]) AND state = 'waiting'
-                    """,
-                    [draw.drawn_at, draw.pk, _int_array(ids)],
-                )
-                settled += cursor.rowcount
-            after = ids[-1]
+            marked = Draw.objects.filter(pk=draw_id, wins_settled_at__isnull=True).update(
+                wins_settled_at=now
+            )
+            if marked:
+                _log(Draw.objects.get(pk=draw_id), "wins_settled", None, settled_now=settled)
+    return settled
 
 
 def wins_settle_pending(*, now: datetime.datetime) -> int:
@@ -997,23 +922,6 @@ def wins_settle_pending(*, now: datetime.datetime) -> int:
         draw_wins_settle(draw_id=draw_id, now=now)
         for draw_id in pending.order_by("pk").values_list("pk", flat=True)
     )
-
-
-def win_settle(*, reservation_id: int) -> bool:
-    """Settle one reservation's win now, if it has one still pending: for a path about to
-    change a won reservation's state (an order), which must find it `won`."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {Reservation._meta.db_table} AS r
-            SET state = 'won', won_at = d.drawn_at, won_draw_id = w.draw_id
-            FROM {Win._meta.db_table} AS w
-            JOIN {Draw._meta.db_table} AS d ON d.id = w.draw_id
-            WHERE w.reservation_id = %s AND r.id = w.reservation_id AND r.state = 'waiting'
-            """,
-            [reservation_id],
-        )
-        return cursor.rowcount > 0
 
 
 def draw_sign_off(*, draw: Draw, notary: User, now: datetime.datetime) -> Draw:

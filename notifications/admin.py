@@ -3,10 +3,10 @@ import re
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from city.admin import AllowListedLookupsMixin, SafeActionsMixin
 from notifications.models import Kind, OutboxMessage
 from notifications.sealing import is_sealed
 from notifications.services import outbox_retry_failed
-from reservations.admin import AllowListedLookupsMixin, SafeActionsMixin
 
 
 def mask_phone(phone: str) -> str:

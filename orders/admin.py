@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from city import roles
+from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin, in_group
+from city.phones import mask_phone
 from orders.models import Order, Partner
 from orders.services import PartnerExists, partner_create, partner_revoke
-from reservations import roles
-from reservations.admin import AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin, in_group
-from reservations.validators import mask_phone
+from pickup.selectors import staff_point_id
 
 
 class PartnerForm(forms.Form):
@@ -143,9 +144,10 @@ class OrderAdmin(AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin, admin
                 return queryset.none()
             return queryset.filter(reservation__community_id=user.community_id)
         if in_group(user, roles.PICKUP_STAFF):
-            if user.pickup_point_id is None:
+            point_id = staff_point_id(user=user)
+            if point_id is None:
                 return queryset.none()
-            return queryset.filter(pickup_point_id=user.pickup_point_id)
+            return queryset.filter(pickup_point_id=point_id)
         return queryset
 
     @admin.action(description=_("Export the selected orders as CSV"), permissions=["view"])

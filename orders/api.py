@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
+from city.phones import normalize_contact_phone
 from notifications.ratelimit import per_second_allowed
 from orders.models import Order, OrderStatus, Partner
 from orders.selectors import Reason, eligibility_check, order_for_partner
@@ -31,7 +32,6 @@ from orders.services import (
 )
 from pickup.models import PickupPoint
 from pickup.selectors import NoPickupPoint
-from reservations.validators import normalize_contact_phone
 
 MAX_TEXT = 500  # characters of any text field: far more than any address
 

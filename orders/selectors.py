@@ -13,22 +13,16 @@ from django.db import connection
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from lottery.models import Draw, Win
-from lottery.selectors import pending_wins_apply
+from city.models import CampaignConfig, Community, Town
+from city.phones import normalize_contact_phone
+from city.selectors import campaign_get
+from lottery.models import Draw
+from lottery.schedule import purchase_window, purchase_window_from
 from orders.models import Order, OrderStatus
 from pickup.models import PickupPoint
 from pickup.selectors import NoPickupPoint, Route, route_for, route_from
-from reservations.models import (
-    CampaignConfig,
-    Community,
-    Reservation,
-    ReservationState,
-    Resident,
-    Town,
-    User,
-)
-from reservations.selectors import campaign_get, purchase_window, purchase_window_from
-from reservations.validators import normalize_contact_phone
+from reservations.models import Reservation, ReservationState, Resident, User
+from reservations.selectors import PENDING_WINS_SQL, pending_wins_apply
 
 
 class Reason(TextChoices):
@@ -151,10 +145,10 @@ def _committee_reservations(phone: str) -> list[Reservation]:
     if not ids:
         return []
     found = Reservation.objects.filter(community_id__in=ids, by_committee=True).select_related(
-        "won_draw", "town"
+        "town"
     )
     theirs = [r for r in found if _same_phone(r.phone, phone)]
-    pending_wins_apply(theirs)
+    pending_wins_apply(reservations=theirs)
     return theirs
 
 
@@ -172,9 +166,10 @@ def _same_phone(recorded: str, phone: str) -> bool:
 # configuration. Parameter: $1 the normalised phone.
 _OWN_RESERVATIONS = f"""
     SELECT r.id, r.number,
-           -- a win the draw recorded but has not settled onto the reservation yet (Win)
-           CASE WHEN r.state = 'waiting' AND w.draw_id IS NOT NULL THEN 'won' ELSE r.state END,
-           r.address, r.resident_id, r.created_at, coalesce(r.won_at, d.drawn_at),
+           -- a pending win (the pending-win rule, reservations.selectors) is a win
+           CASE WHEN r.state = '{ReservationState.WAITING.value}' AND w.draw_id IS NOT NULL
+                THEN '{ReservationState.WON.value}' ELSE r.state END,
+           r.address, r.resident_id, r.created_at, coalesce(r.won_at, w.drawn_at),
            r.district_id, t.in_delivery_range, d.purchase_opens_at, d.purchase_closes_at,
            c.pack_size, c.unit_price, c.purchase_opens_at, c.purchase_window_hours,
            p.id, p.name, p.name_en, p.address, p.phone
@@ -182,7 +177,7 @@ _OWN_RESERVATIONS = f"""
     JOIN {Resident._meta.db_table} s ON s.user_id = u.id
     JOIN {Reservation._meta.db_table} r ON r.resident_id = s.id AND r.phone = $1
     JOIN {Town._meta.db_table} t ON t.id = r.town_id
-    LEFT JOIN {Win._meta.db_table} w ON w.reservation_id = r.id
+    LEFT JOIN ({PENDING_WINS_SQL}) w ON w.reservation_id = r.id
     LEFT JOIN {Draw._meta.db_table} d ON d.id = coalesce(r.won_draw_id, w.draw_id)
     LEFT JOIN {CampaignConfig._meta.db_table} c ON c.id = {CampaignConfig.SINGLETON_ID}
     LEFT JOIN {PickupPoint._meta.db_table} p

@@ -16,8 +16,11 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from city.phones import phone_e164
+from city.selectors import campaign_get
 from lottery.models import Draw
-from lottery.services import DRAWN_STATES, draw_wins_settle, win_settle
+from lottery.schedule import purchase_window
+from lottery.services import DRAWN_STATES, draw_wins_settle
 from notifications.models import Kind, OutboxMessage
 from notifications.services import NewMessage, messages_enqueue
 from orders.models import Order, OrderStatus, Partner
@@ -30,9 +33,8 @@ from orders.selectors import (
 )
 from pickup.models import Fulfilment
 from pickup.selectors import delivery_date
+from reservations import services as reservations
 from reservations.models import Reservation, ReservationState
-from reservations.selectors import campaign_get, purchase_window
-from reservations.validators import phone_e164
 
 
 class PartnerExists(Exception):
@@ -166,14 +168,10 @@ def order_place(
         with transaction.atomic():
             # A win its draw has not settled onto the reservation yet is settled now, so that
             # the state below reads `won` and moves on from there.
-            win_settle(reservation_id=check.candidate.id)
+            reservations.win_settle(reservation_id=check.candidate.id)
             # The win's row lock serialises every order for it: the first sees it won and
             # orders; the others wait, then see it ordered.
-            reservation = (
-                Reservation.objects.select_for_update(of=("self",))
-                .select_related("won_draw", "resident", "community")
-                .get(pk=check.candidate.id)
-            )
+            reservation = reservations.reservation_lock(reservation_id=check.candidate.id)
             reason = state_reason(candidate_of(reservation, config=config), now=now)
             if reason is not None:
                 raise NotEligible(reason)
@@ -191,9 +189,7 @@ def order_place(
                 created_at=now,
                 updated_at=now,
             )
-            Reservation.objects.filter(pk=reservation.pk, state=ReservationState.WON).update(
-                state=ReservationState.ORDERED
-            )
+            reservations.reservation_order(reservation_id=reservation.pk)
             messages_enqueue(messages=[_order_message(order, reservation)])
         return Placed(order=order, created=True)
     except IntegrityError as error:
@@ -237,11 +233,7 @@ def order_set_status(*, order: Order, status: str, now: datetime.datetime) -> Or
     """
     with transaction.atomic():
         # Locks in the order placing takes them: the win, then its order.
-        reservation = (
-            Reservation.objects.select_for_update(of=("self",))
-            .select_related("won_draw")
-            .get(pk=order.reservation_id)
-        )
+        reservation = reservations.reservation_lock(reservation_id=order.reservation_id)
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status == status:
             return locked
@@ -253,21 +245,17 @@ def order_set_status(*, order: Order, status: str, now: datetime.datetime) -> Or
         elif status == OrderStatus.DELIVERED:
             fields["delivered_at"] = now
             if locked.fulfilment == Fulfilment.DELIVERY:
-                _move_reservation(reservation, ReservationState.COLLECTED)
+                reservations.reservation_collected(reservation_id=reservation.pk)
         elif status == OrderStatus.CANCELLED:
             fields["cancelled_at"] = now
             window = purchase_window(config=campaign_get(), reservation=reservation)
-            back = window is not None and now < window[1]
-            _move_reservation(
-                reservation, ReservationState.WON if back else ReservationState.LAPSED
-            )
+            if window is not None and now < window[1]:
+                reservations.reservation_order_cancelled(reservation_id=reservation.pk)
+            else:
+                reservations.reservation_order_lapsed(reservation_id=reservation.pk)
         Order.objects.filter(pk=locked.pk).update(**fields)
         locked.refresh_from_db()
         return locked
-
-
-def _move_reservation(reservation: Reservation, to: str) -> None:
-    Reservation.objects.filter(pk=reservation.pk, state=ReservationState.ORDERED).update(state=to)
 
 
 # --- lapses and reminders (rule 6) ------------------------------------------------------------
@@ -288,9 +276,7 @@ def wins_lapse(*, now: datetime.datetime) -> int:
     for draw_id, closes in closed.values_list("pk", "purchase_closes_at"):
         draw_wins_settle(draw_id=draw_id, now=now)  # normally done long before
         with transaction.atomic():
-            lapsed += Reservation.objects.filter(
-                won_draw_id=draw_id, state=ReservationState.WON
-            ).update(state=ReservationState.LAPSED)
+            lapsed += reservations.wins_lapse(draw_id=draw_id)
             # After its window a win is not `won` again (a cancelled order lapses it at once),
             # but a cancel stamped just before the close may commit just after this run: the
             # draw is looked at for a while more, then no longer, so later runs do not search
@@ -325,7 +311,7 @@ def lapse_reminders_send(*, now: datetime.datetime) -> int:
         closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
         reminded = OutboxMessage.objects.filter(dedupe_key=OuterRef("reminder_key"))
         pending = (
-            Reservation.objects.filter(won_draw=draw, state=ReservationState.WON)
+            Reservation.objects.filter(won_draw_id=draw.pk, state=ReservationState.WON)
             .annotate(
                 reminder_key=Concat(
                     Value("lapse-reminder:"), Cast("id", CharField()), output_field=CharField()

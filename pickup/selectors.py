@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from pickup.models import Fulfilment, PickupPoint
-from reservations.models import CampaignConfig, Reservation
+from city.models import CampaignConfig
+from pickup.models import Fulfilment, PickupPoint, PickupStaff
+from reservations.models import Reservation
 
 
 class NoPickupPoint(Exception):
@@ -56,3 +57,10 @@ def delivery_date(
     if fulfilment == Fulfilment.DELIVERY or local.time() < config.pickup_cutoff_time:
         return local.date()
     return local.date() + datetime.timedelta(days=1)
+
+
+def staff_point_id(*, user) -> int | None:
+    """The pickup point `user` works at, if any: what scopes pickup staff's admin pages."""
+    if not user.is_authenticated:
+        return None
+    return PickupStaff.objects.filter(user_id=user.pk).values_list("point_id", flat=True).first()

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from reservations.selectors import campaign_get
+from city.selectors import campaign_get
 
 
 def campaign(request) -> dict:

@@ -2,8 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from reservations.models import Category, Community, District, Method, Town
-from reservations.validators import DocumentType, normalize_phone, validate_document
+from city.models import Community, District, Town
+from city.phones import normalize_phone
+from reservations.models import Category, Method
+from reservations.validators import DocumentType, validate_document
 
 
 class SuggestionForm(forms.Form):

@@ -1,290 +1,24 @@
-import datetime
-from decimal import Decimal
+"""Accounts, residents and their reservations: the one owner of a reservation's life.
+
+A reservation's state moves only through `reservations.services` (its transition table is
+`reservations.states`); the draw's record of who won (`Win`) and the pool frozen at each cut-off
+(`PoolSnapshot`) live here too, so no app above writes these tables.
+"""
 
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-class BilingualNameMixin:
-    """Reference data carries a Chinese name and an English one; pages show the reader's."""
-
-    name: str
-    name_en: str
-
-    @property
-    def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
-
-
-class District(BilingualNameMixin, models.Model):
-    code = models.SlugField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=50, unique=True)
-    name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
-
-    class Meta:
-        ordering = ["sort_order", "id"]
-        verbose_name = _("district")
-        verbose_name_plural = _("districts")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-
-class Town(BilingualNameMixin, models.Model):
-    """A town, township or street office (乡镇街道) inside a district."""
-
-    district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="towns", verbose_name=_("district")
-    )
-    name = models.CharField(_("name"), max_length=50)
-    name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    # Rule 9: the partner delivers home inside its range; other towns go through a pickup point.
-    in_delivery_range = models.BooleanField(_("inside the delivery range"), default=True)
-
-    class Meta:
-        ordering = ["district__sort_order", "id"]
-        verbose_name = _("town")
-        verbose_name_plural = _("towns")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["district", "name"], name="town_name_unique_in_district"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-
-class Community(BilingualNameMixin, models.Model):
-    """A village or residential committee (村居委会)."""
-
-    town = models.ForeignKey(
-        Town, on_delete=models.PROTECT, related_name="communities", verbose_name=_("town")
-    )
-    name = models.CharField(_("name"), max_length=80)
-    name_en = models.CharField(_("English name"), max_length=150, blank=True)
-    phone = models.CharField(_("phone"), max_length=30)
-    address = models.CharField(_("address"), max_length=200)
-
-    class Meta:
-        ordering = ["town__district__sort_order", "town_id", "id"]
-        verbose_name = _("community")
-        verbose_name_plural = _("communities")
-        constraints = [
-            models.UniqueConstraint(fields=["town", "name"], name="community_name_unique_in_town")
-        ]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-
-class ReservationWindow(models.Model):
-    """A daily reservation window (rule 2), half-open: [opens_at, closes_at) in Asia/Shanghai.
-
-    A window without a district is shared by all five (the evening window).
-    """
-
-    district = models.ForeignKey(
-        District,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="windows",
-        verbose_name=_("district"),
-        help_text=_("Leave empty for a window shared by all districts."),
-    )
-    opens_at = models.TimeField(_("opens at"))
-    closes_at = models.TimeField(_("closes at"))
-
-    class Meta:
-        ordering = ["opens_at"]
-        verbose_name = _("reservation window")
-        verbose_name_plural = _("reservation windows")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(opens_at__lt=F("closes_at")), name="window_opens_before_it_closes"
-            ),
-            models.UniqueConstraint(
-                fields=["district", "opens_at"],
-                name="window_unique_per_district_and_start",
-                nulls_distinct=False,
-            ),
-        ]
-
-    def __str__(self) -> str:
-        where = self.district.display_name if self.district else _("All districts")
-        return f"{where} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
-
-    def contains(self, moment: datetime.time) -> bool:
-        return self.opens_at <= moment < self.closes_at
-
-
-class CampaignConfig(models.Model):
-    """Every bracketed default of DOMAIN.md, edited by officials in the admin. One row."""
-
-    SINGLETON_ID = 1
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
-    start_date = models.DateField(
-        _("start date"),
-        default=datetime.date(2020, 2, 17),
-        help_text=_("Reservations open daily from this date (rule 2)."),
-    )
-    product_name = models.CharField(
-        _("product"), max_length=100, default="普惠口罩（成人型）", help_text=_("Rule 8.")
-    )
-    pack_size = models.PositiveSmallIntegerField(
-        _("masks per pack"), default=10, validators=[MinValueValidator(1)]
-    )
-    unit_price = models.DecimalField(
-        _("price per pack (yuan)"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("3.00"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    first_draw_after_days = models.PositiveSmallIntegerField(
-        _("first draw, days after the start date"), default=2
-    )
-    draw_interval_days = models.PositiveSmallIntegerField(
-        _("days between draws"), default=2, validators=[MinValueValidator(1)]
-    )
-    draw_time = models.TimeField(_("draw time"), default=datetime.time(10, 0))
-    pool_cutoff_days_before = models.PositiveSmallIntegerField(
-        _("pool closes, days before the draw day"), default=1
-    )
-    pool_cutoff_time = models.TimeField(
-        _("pool cut-off time"),
-        default=datetime.time(21, 0),
-        help_text=_("Rule 5: after every reservation window of that day."),
-    )
-    purchase_opens_at = models.TimeField(
-        _("purchase window opens on the draw day at"), default=datetime.time(14, 0)
-    )
-    purchase_window_hours = models.PositiveSmallIntegerField(
-        _("purchase window length (hours)"), default=24, validators=[MinValueValidator(1)]
-    )
-    cooldown_days = models.PositiveSmallIntegerField(
-        _("days after a draw before a winner may reserve again"),
-        default=10,
-        help_text=_("Rule 7: from 00:00 of this day after the draw day."),
-    )
-    lapse_reminder_hours = models.PositiveSmallIntegerField(
-        _("reminder to order, hours before the purchase window closes"),
-        default=4,
-        help_text=_(
-            "Winners who have not ordered get one SMS this long before their win "
-            "lapses; 0 sends none."
-        ),
-    )
-    pickup_cutoff_time = models.TimeField(
-        _("pickup-point order cut-off"), default=datetime.time(12, 0)
-    )
-    pickup_delivery_time = models.TimeField(
-        _("daily delivery to pickup points at"), default=datetime.time(15, 0)
-    )
-    committee_registration_deadline = models.DateField(
-        _("committee registration deadline"),
-        default=datetime.date(2020, 2, 20),
-        help_text=_("Rule 10: committees register special groups up to and including this date."),
-    )
-    city_hotline = models.CharField(_("city hotline"), max_length=30, default="12345")
-    city_hotline_name = models.CharField(
-        _("city hotline name"), max_length=100, default="福州市12345便民服务平台"
-    )
-    city_hotline_name_en = models.CharField(
-        _("city hotline name (English)"),
-        max_length=100,
-        default="Fuzhou 12345 citizen service hotline",
-    )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("campaign configuration")
-        verbose_name_plural = _("campaign configuration")
-        constraints = [
-            models.CheckConstraint(condition=Q(id=1), name="campaign_config_is_single_row"),
-            models.CheckConstraint(
-                condition=Q(pack_size__gte=1), name="campaign_pack_size_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(unit_price__gte=0), name="campaign_unit_price_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=Q(draw_interval_days__gte=1), name="campaign_draw_interval_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(purchase_window_hours__gte=1),
-                name="campaign_purchase_window_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return str(_("Campaign configuration"))
-
-    @property
-    def hotline_display_name(self) -> str:
-        if self.city_hotline_name_en and (get_language() or "").startswith("en"):
-            return self.city_hotline_name_en
-        return self.city_hotline_name
-
-
-class OtherArea(BilingualNameMixin, models.Model):
-    """Counties and zones outside the five districts that run their own schemes (rule 11)."""
-
-    name = models.CharField(_("name"), max_length=50, unique=True)
-    name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    phone = models.CharField(_("contact line"), max_length=60)
-    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
-
-    class Meta:
-        ordering = ["sort_order", "id"]
-        verbose_name = _("other county or zone")
-        verbose_name_plural = _("other counties and zones")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-
-class Suggestion(models.Model):
-    """A comment or suggestion from the help page (rule 11), read by officials in the admin."""
-
-    text = models.TextField(_("comment or suggestion"), max_length=2000)
-    contact = models.CharField(_("contact (optional)"), max_length=100, blank=True)
-    language = models.CharField(_("language"), max_length=10, blank=True)
-    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    read_by = models.ForeignKey(
-        "reservations.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("read by"),
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("suggestion")
-        verbose_name_plural = _("comments and suggestions")
-
-    def __str__(self) -> str:
-        return self.text[:40]
+from city.models import Community, District, Town
 
 
 class User(AbstractUser):
     """Every account: residents (later, by phone) and staff (admin, by password).
 
-    Committee staff belong to one community and pickup staff to one pickup point; what they see
-    in the admin is scoped by it.
+    Committee staff belong to one community, which scopes what they see in the admin; pickup
+    staff belong to a point through `pickup.PickupStaff` (pickup stands above this app).
     """
 
     phone = models.CharField(_("mobile number"), max_length=11, unique=True, null=True, blank=True)
@@ -296,24 +30,10 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("community (committee staff)"),
     )
-    pickup_point = models.ForeignKey(
-        "pickup.PickupPoint",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="staff",
-        verbose_name=_("pickup point (pickup staff)"),
-    )
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(community__isnull=True) | Q(pickup_point__isnull=True),
-                name="user_belongs_to_at_most_one_place",
-            )
-        ]
 
 
 class Category(models.TextChoices):
@@ -455,14 +175,8 @@ class Reservation(models.Model):
     )
     created_at = models.DateTimeField(_("reserved at"), default=timezone.now)
     won_at = models.DateTimeField(_("won at"), null=True, blank=True)
-    won_draw = models.ForeignKey(
-        "lottery.Draw",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="winners",
-        verbose_name=_("won in draw"),
-    )
+    # The lottery's draw, by its id: a plain integer, as the lottery stands above this app.
+    won_draw_id = models.BigIntegerField(_("won in draw"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
@@ -522,3 +236,83 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Win(models.Model):
+    """A reservation's win, written by the draw that chose it, in the draw's transaction
+    (`reservations.services.wins_record`).
+
+    This is the record of who won. Marking 100,000 random reservations in place costs their
+    table's heap and five indexes a write each, 10-20 s on the draw's critical path; a row here
+    costs one narrow insert. The draw's wins are then copied onto their reservations (state
+    `won`, `won_at`, `won_draw_id`: "settled", `reservations.services.draw_wins_settle`) right
+    after it commits. Until then a won reservation still reads `waiting`, and every reader that
+    tells waiting from won applies its win (`reservations.selectors.pending_wins_apply`, or the
+    SQL fragment `reservations.selectors.PENDING_WINS_SQL`).
+
+    The reservation is referenced without a foreign-key constraint: checking one locks the
+    reservation's row, which writes to its page, the very cost this table avoids. The draw
+    writes a win only for a reservation it has just read, and reservations are never deleted.
+    The draw is a plain integer, as the lottery stands above this app. First made by the
+    lottery; it keeps its table.
+    """
+
+    reservation = models.OneToOneField(
+        Reservation,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="win",
+        verbose_name=_("reservation"),
+    )
+    draw_id = models.BigIntegerField(_("draw"), db_index=True)
+
+    class Meta:
+        db_table = "lottery_win"
+        verbose_name = _("win")
+        verbose_name_plural = _("wins")
+
+    def __str__(self) -> str:
+        return f"{self.reservation_id} @ {self.draw_id}"
+
+
+class PoolState(models.TextChoices):
+    FROZEN = "frozen", _("frozen: the draw is still to run")
+    DRAWN = "drawn", _("drawn: its wins are being settled")
+    SETTLED = "settled", _("drawn and settled")
+    VOIDED = "voided", _("voided: the draw was cancelled")
+
+
+class PoolSnapshot(models.Model):
+    """ "The pool of draw N froze at cut-off T", and what became of it: what reservations must
+    know of a draw, kept here so that this app never reads the lottery's tables (the lottery
+    writes it through `reservations.services`, in its own transactions).
+
+    While a pool is frozen its reservations cannot be cancelled (the draw must find every number
+    of its pool waiting). No reservation is stamped before the latest cut-off of a pool that
+    froze and was not voided: one that raced the freezing joins the next pool instead of being
+    lost. A drawn pool's wins are pending until settled (see Win)."""
+
+    draw_id = models.BigIntegerField(_("draw"), unique=True)
+    cutoff = models.DateTimeField(_("pool cut-off"))
+    state = models.CharField(_("state"), max_length=10, choices=PoolState, default=PoolState.FROZEN)
+    frozen_at = models.DateTimeField(_("frozen at"))
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pool snapshot")
+        verbose_name_plural = _("pool snapshots")
+        constraints = [
+            # Rule 5: at most one draw between its pool's close and its draw at any time.
+            models.UniqueConstraint(
+                fields=["state"], condition=Q(state="frozen"), name="one_frozen_pool"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["drawn", "settled"], drawn_at__isnull=False)
+                | (Q(state__in=["frozen", "voided"]) & Q(drawn_at__isnull=True)),
+                name="pool_snapshot_drawn_when_drawn",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id} {timezone.localtime(self.cutoff):%Y-%m-%d %H:%M}"

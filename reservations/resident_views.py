@@ -16,23 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lottery.selectors import pending_wins_apply
+from city.errors import Refused
+from city.selectors import campaign_get, window_status
+from lottery.schedule import purchase_window
+from lottery.selectors import draws_entered
 from orders.selectors import order_live_for
 from pickup.selectors import NoPickupPoint, route_for
 from reservations import devices, limits
 from reservations.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations.identity import IdentityUnavailable
 from reservations.models import Resident
-from reservations.selectors import (
-    campaign_get,
-    cooldown_ends,
-    draws_entered,
-    purchase_window,
-    window_status,
-)
+from reservations.selectors import cooldown_ends, pending_wins_apply
 from reservations.services import (
     SIGN_IN_CODE_MINUTES,
-    Refused,
     reservation_cancel,
     reservation_create_for_user,
     resident_set_address,
@@ -207,7 +203,7 @@ def me(request):
     config = campaign_get()
     now = timezone.now()
     reservation = resident.reservations.order_by("-created_at").first()
-    pending_wins_apply([reservation])  # a win shows at once (rule 6), settled or not
+    pending_wins_apply(reservations=[reservation])  # a win shows at once (rule 6), settled or not
     context = {
         "resident": resident,
         "reservation": reservation,

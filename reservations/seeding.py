@@ -45,18 +45,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from reservations.models import (
-    Community,
-    District,
-    Level,
-    Method,
-    Reservation,
-    ReservationState,
-    Resident,
-    Town,
-    User,
-)
-from reservations.selectors import campaign_get, delivery_address
+from city.models import Community, District, Town
+from city.selectors import campaign_get, delivery_address
+from reservations.models import Level, Method, Reservation, ReservationState, Resident, User
 from reservations.services import document_hash
 from reservations.validators import CHECK_CHARS, CHECK_WEIGHTS, DocumentType, mask_document
 

@@ -1,11 +1,16 @@
-"""Writes to the reference data, the campaign configuration and suggestions."""
+"""Writes of accounts, residents and reservations, and every move of a reservation's state.
+
+Each move of the state machine (`reservations.states.TRANSITIONS`) is one service here, a
+conditional update from the state it leaves: whoever comes second changes nothing. Apps above
+(the lottery, orders, pickup) call these inside their own transactions; no module outside this
+app writes a reservation or a win.
+"""
 
 import datetime
 import hmac
 import secrets
 import weakref
-from collections import Counter
-from types import ModuleType
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -16,124 +21,33 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lottery.models import Draw, DrawStatus, Win
+from city.errors import Refused
+from city.models import CampaignConfig, Community, District, ReservationWindow, Suggestion, Town
+from city.phones import phone_e164
+from city.selectors import campaign_get, delivery_address, window_status
 from notifications.models import Kind
 from notifications.services import message_enqueue
-from pickup.models import PickupPoint
 from reservations import limits
 from reservations.identity import identity_provider_get
 from reservations.models import (
-    CampaignConfig,
-    Community,
-    District,
     Level,
     Method,
-    OtherArea,
+    PoolSnapshot,
+    PoolState,
     Reservation,
     ReservationState,
-    ReservationWindow,
     Resident,
     SignInCode,
-    Suggestion,
-    Town,
     User,
+    Win,
 )
 from reservations.selectors import (
-    campaign_get,
+    LATEST_CUTOFF_SQL,
     cooldown_ends,
-    delivery_address,
     live_reservation,
-    window_status,
 )
-from reservations.validators import mask_document, phone_e164, validate_document
-
-
-def _time(text: str) -> datetime.time:
-    return datetime.time.fromisoformat(text)
-
-
-@transaction.atomic
-def reference_data_load(*, data: ModuleType) -> Counter:
-    """Create whatever of `data` is missing; never overwrite what officials have edited since.
-
-    Rows are found by their natural keys (district code, town name in its district, community
-    name in its town, ...), so a second run creates nothing and changes nothing. Returns how many
-    rows of each kind were created.
-    """
-    created: Counter = Counter()
-
-    def tally(kind: str, was_created: bool) -> None:
-        created[kind] += int(was_created)
-
-    for order, item in enumerate(data.DISTRICTS, start=1):
-        district, new = District.objects.get_or_create(
-            code=item["code"],
-            defaults={"name": item["name"], "name_en": item["name_en"], "sort_order": order},
-        )
-        tally("districts", new)
-        opens, closes = item["window"]
-        _, new = ReservationWindow.objects.get_or_create(
-            district=district, opens_at=_time(opens), defaults={"closes_at": _time(closes)}
-        )
-        tally("windows", new)
-        for town_item in item["towns"]:
-            town, new = Town.objects.get_or_create(
-                district=district,
-                name=town_item["name"],
-                defaults={
-                    "name_en": town_item["name_en"],
-                    "in_delivery_range": town_item["in_delivery_range"],
-                },
-            )
-            tally("towns", new)
-            for community_item in town_item["communities"]:
-                _, new = Community.objects.get_or_create(
-                    town=town,
-                    name=community_item["name"],
-                    defaults={
-                        "name_en": community_item["name_en"],
-                        "phone": community_item["phone"],
-                        "address": community_item["address"],
-                    },
-                )
-                tally("communities", new)
-
-    opens, closes = data.SHARED_WINDOW
-    if not ReservationWindow.objects.filter(district__isnull=True, opens_at=_time(opens)).exists():
-        ReservationWindow.objects.create(
-            district=None, opens_at=_time(opens), closes_at=_time(closes)
-        )
-        tally("windows", True)
-
-    for item in data.PICKUP_POINTS:
-        _, new = PickupPoint.objects.get_or_create(
-            district=District.objects.get(code=item["district"]),
-            defaults={
-                "name": item["name"],
-                "name_en": item["name_en"],
-                "address": item["address"],
-                "phone": item["phone"],
-            },
-        )
-        tally("pickup points", new)
-
-    for order, item in enumerate(data.OTHER_AREAS, start=1):
-        _, new = OtherArea.objects.get_or_create(
-            name=item["name"],
-            defaults={"name_en": item["name_en"], "phone": item["phone"], "sort_order": order},
-        )
-        tally("other areas", new)
-
-    _, new = CampaignConfig.objects.get_or_create(
-        pk=CampaignConfig.SINGLETON_ID,
-        defaults={
-            "city_hotline": data.CITY_HOTLINE,
-            "city_hotline_name": data.CITY_HOTLINE_NAME,
-            "city_hotline_name_en": data.CITY_HOTLINE_NAME_EN,
-        },
-    )
-    tally("campaign configuration", new)
-    return created
+from reservations.states import Transition, transition
+from reservations.validators import mask_document, validate_document
 
 
 def _too_many_from_you(minutes: int) -> str:
@@ -177,33 +91,10 @@ def suggestion_submit(
     return Suggestion.objects.create(text=text.strip(), contact=contact.strip(), language=language)
 
 
-def campaign_start_today(*, today: datetime.date) -> CampaignConfig:
-    """For a demo: a campaign that has not begun (or still has the 2020 default) starts today."""
-    config, _ = CampaignConfig.objects.select_for_update().get_or_create(
-        pk=CampaignConfig.SINGLETON_ID
-    )
-    default_start = CampaignConfig._meta.get_field("start_date").default
-    if config.start_date > today or config.start_date == default_start:
-        config.start_date = today
-        config.committee_registration_deadline = today + datetime.timedelta(days=7)
-        config.save(update_fields=["start_date", "committee_registration_deadline", "updated_at"])
-    return config
-
-
 # --- residents: sign-in -----------------------------------------------------------------------
 
 SIGN_IN_CODE_MINUTES = 10
 SIGN_IN_MAX_WRONG_TRIES = 5
-
-
-class Refused(Exception):
-    """A rule said no. `message` tells the person why and what to do; nothing was changed."""
-
-    def __init__(self, code: str, message: str, *, retry_after: int | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
-        self.retry_after = retry_after
 
 
 def _code_hash(phone: str, code: str) -> str:
@@ -499,7 +390,7 @@ def _insert_reservation(
                     by_committee=by_committee,
                     language=resident.language,
                     created_at=Greatest(
-                        Value(now), Coalesce(RawSQL(_LATEST_CLOSED_CUTOFF, []), Value(now))
+                        Value(now), Coalesce(RawSQL(LATEST_CUTOFF_SQL, []), Value(now))
                     ),
                 )
                 reservation.refresh_from_db(fields=["created_at"])
@@ -556,13 +447,9 @@ def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reserva
     )
 
 
-# A reservation is never stamped before the cut-off of a pool already closed: one that raced
-# the closing (its clock read before, its insert after) joins the next pool instead of being
-# lost between the two. See lottery.services.draw_close_pool.
-_LATEST_CLOSED_CUTOFF = (
-    "SELECT max(pool_cutoff) FROM lottery_draw "
-    "WHERE status IN ('pool_closed', 'drawn', 'signed_off')"
-)
+# A reservation is never stamped before the cut-off of a pool already frozen: one that raced
+# the freezing (its clock read before, its insert after) joins the next pool instead of being
+# lost between the two (LATEST_CUTOFF_SQL; see `pool_freeze`).
 
 
 # Every rule of `reservation_create` in one statement, for the city's peak: verified, with an
@@ -575,16 +462,16 @@ _RESERVE_IN_ONE_STATEMENT = f"""
     INSERT INTO {Reservation._meta.db_table}
         (number, resident_id, state, phone, district_id, town_id, community_id, address,
          by_committee, language, created_at)
-    SELECT $2, r.id, 'waiting', u.phone, r.district_id, r.town_id, r.community_id,
-           '福州市' || d.name || t.name || r.street_address, false, r.language,
-           GREATEST($3, ({_LATEST_CLOSED_CUTOFF}))
+    SELECT $2, r.id, '{ReservationState.WAITING.value}', u.phone, r.district_id, r.town_id,
+           r.community_id, '福州市' || d.name || t.name || r.street_address, false, r.language,
+           GREATEST($3, ({LATEST_CUTOFF_SQL}))
     FROM {Resident._meta.db_table} r
     JOIN {User._meta.db_table} u ON u.id = r.user_id
     JOIN {District._meta.db_table} d ON d.id = r.district_id
     JOIN {Town._meta.db_table} t ON t.id = r.town_id
-    JOIN {CampaignConfig._meta.db_table} c ON c.id = 1
+    JOIN {CampaignConfig._meta.db_table} c ON c.id = {CampaignConfig.SINGLETON_ID}
     WHERE r.user_id = $1
-      AND r.level IN ('L2', 'L3')
+      AND r.level IN ('{Level.L2.value}', '{Level.L3.value}')
       AND r.community_id IS NOT NULL AND r.street_address <> '' AND u.phone IS NOT NULL
       AND c.start_date <= $4
       AND EXISTS (
@@ -594,7 +481,7 @@ _RESERVE_IN_ONE_STATEMENT = f"""
       AND NOT EXISTS (
           SELECT 1 FROM {Reservation._meta.db_table} p
           WHERE p.resident_id = r.id AND p.won_at IS NOT NULL
-            AND (p.won_at AT TIME ZONE 'Asia/Shanghai')::date + c.cooldown_days > $4)
+            AND (p.won_at AT TIME ZONE '{settings.TIME_ZONE}')::date + c.cooldown_days > $4)
     ON CONFLICT DO NOTHING
     RETURNING number
 """
@@ -628,24 +515,25 @@ def reservation_create_for_user(*, user: User, now: datetime.datetime) -> int:
 
 
 def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reservation:
-    """Cancel the resident's waiting reservation (rule 4); a win cannot be cancelled."""
-    # A win recorded by a draw but not yet settled onto the reservation is a win all the same.
-    # NOT EXISTS rather than a join: a join would make Django's UPDATE a subquery in which the
-    # closed-pool test below refers to the outer row, a scan of the whole table per cancel.
-    waiting = Reservation.objects.filter(state=ReservationState.WAITING).filter(
+    """Cancel the resident's waiting reservation (rule 4); a win cannot be cancelled, nor a
+    reservation in a frozen pool (the draw must find every number of its pool waiting)."""
+    move = transition(Transition.CANCEL)
+    # A pending win (recorded by a draw, not yet settled) is a win all the same. NOT EXISTS
+    # rather than a join: a join would make Django's UPDATE a subquery in which the frozen-pool
+    # test below refers to the outer row, a scan of the whole table per cancel.
+    waiting = Reservation.objects.filter(state=move.source).filter(
         ~Exists(Win.objects.filter(reservation_id=OuterRef("pk")))
     )
     reservation = waiting.filter(resident=resident).first()
     if reservation is None:
         raise Refused("nothing_to_cancel", _("You have no waiting reservation to cancel."))
-    # Not while it is in a closed pool: the draw must find every number of its pool waiting.
-    in_closed_pool = Draw.objects.filter(
-        status=DrawStatus.POOL_CLOSED, pool_cutoff__gt=OuterRef("created_at")
+    in_frozen_pool = PoolSnapshot.objects.filter(
+        state=PoolState.FROZEN, cutoff__gt=OuterRef("created_at")
     )
     changed = (
         waiting.filter(pk=reservation.pk)
-        .filter(~Exists(in_closed_pool))
-        .update(state=ReservationState.CANCELLED, cancelled_at=now)
+        .filter(~Exists(in_frozen_pool))
+        .update(state=move.target, cancelled_at=now)
     )
     if not changed:
         raise Refused(
@@ -746,3 +634,196 @@ def committee_reservation_cancel(
     ):
         raise Refused("not_yours", _("This resident is not registered by your committee."))
     return reservation_cancel(resident=resident, now=now)
+
+
+# --- the draw's moves: pools frozen, wins recorded and settled (called by the lottery) ----------
+
+
+def _int_array(numbers: list[int]) -> str:
+    """An integer array parameter as one literal: PostgreSQL reads `{1,2,…}` far faster than the
+    `ARRAY[1, 2, …]` expression psycopg2 makes of a list of 100,000."""
+    return "{" + ",".join(map(str, numbers)) + "}"
+
+
+def pool_freeze(*, draw_id: int, cutoff: datetime.datetime, now: datetime.datetime) -> None:
+    """The pool of draw `draw_id` freezes at `cutoff`: called inside the transaction that reads
+    the pool. The reservations table is locked in SHARE mode until that transaction ends, so
+    reservations and cancellations in flight finish first and later ones wait; a reservation
+    made after that is stamped at or after the cut-off (LATEST_CUTOFF_SQL) and joins the next
+    pool. Another pool still frozen makes the constraint `one_frozen_pool` refuse it
+    (IntegrityError)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {Reservation._meta.db_table} IN SHARE MODE")
+    PoolSnapshot.objects.create(draw_id=draw_id, cutoff=cutoff, frozen_at=now)
+
+
+def pool_void(*, draw_id: int) -> bool:
+    """A frozen pool whose draw was cancelled: its reservations may be cancelled again, and its
+    cut-off no longer holds later reservations back."""
+    return bool(
+        PoolSnapshot.objects.filter(draw_id=draw_id, state=PoolState.FROZEN).update(
+            state=PoolState.VOIDED
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RecordedWin:
+    """What the draw's messages need of a win it recorded."""
+
+    id: int
+    number: int
+    phone: str
+    by_committee: bool
+    community_id: int
+    committee_name: str
+    committee_phone: str
+    language: str
+
+
+def wins_record(
+    *, draw_id: int, numbers: list[int], drawn_at: datetime.datetime
+) -> list[RecordedWin]:
+    """The draw's wins (`waiting → won`, recorded): one Win per waiting reservation of these
+    numbers, in one statement, and the pool marked drawn; called inside the draw's transaction.
+    Returns what the win messages need, by number. The reservations are settled afterwards
+    (`wins_settle`); until then the pending-win rule makes them read as won."""
+    waiting = transition(Transition.WIN).source
+    with connection.cursor() as cursor:
+        # 100,000 index lookups, not a scan of millions: the planner is told that the pages are
+        # in memory (the pool was just read), which they are.
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
+        cursor.execute(
+            f"""
+            WITH chosen AS (
+                SELECT r.id, r.number, r.phone, r.by_committee, r.community_id, r.language
+                FROM unnest(%s::integer[]) AS w(number)
+                JOIN {Reservation._meta.db_table} AS r ON r.number = w.number
+                WHERE r.state = %s
+            ), won AS (
+                INSERT INTO {Win._meta.db_table} (reservation_id, draw_id)
+                SELECT id, %s FROM chosen
+            )
+            SELECT chosen.id, chosen.number, chosen.phone, chosen.by_committee,
+                   chosen.community_id, c.name, c.phone, chosen.language
+            FROM chosen
+            JOIN {Community._meta.db_table} AS c ON c.id = chosen.community_id
+            """,
+            [_int_array(numbers), waiting, draw_id],
+        )
+        rows = cursor.fetchall()
+    changed = PoolSnapshot.objects.filter(draw_id=draw_id, state=PoolState.FROZEN).update(
+        state=PoolState.DRAWN, drawn_at=drawn_at
+    )
+    if not changed:
+        raise RuntimeError(f"draw {draw_id}: its pool is not frozen")
+    return sorted((RecordedWin(*row) for row in rows), key=lambda win: win.number)
+
+
+# Wins settled per transaction: each holds its reservations' row locks (and the pool's) for
+# about a second, not the 10 s a draw's 100,000 would take at once; an order for one of them
+# waits for its batch, not for the whole draw.
+SETTLE_BATCH = 10_000
+
+
+def wins_settle(*, draw_id: int, batch: int = SETTLE_BATCH) -> tuple[int, bool]:
+    """Settle a drawn pool's wins onto their reservations (`waiting → won`: state, `won_at` the
+    time of the draw, `won_draw_id`), in batches, then mark the pool settled. Any number of
+    runs, at once or again, settle each win once. Returns (reservations settled by this run,
+    whether the pool is settled now)."""
+    move = transition(Transition.WIN)
+    settled, after = 0, 0
+    while True:
+        with transaction.atomic():
+            # The pool's row lock makes settlers take turns, batch by batch.
+            pool = PoolSnapshot.objects.select_for_update().filter(draw_id=draw_id).first()
+            if pool is None or pool.state != PoolState.DRAWN:
+                return settled, pool is not None and pool.state == PoolState.SETTLED
+            ids = list(
+                Win.objects.filter(draw_id=draw_id, reservation_id__gt=after)
+                .order_by("reservation_id")
+                .values_list("reservation_id", flat=True)[:batch]
+            )
+            if not ids:
+                PoolSnapshot.objects.filter(pk=pool.pk).update(state=PoolState.SETTLED)
+                return settled, True
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    UPDATE {Reservation._meta.db_table}
+                    SET state = %s, won_at = %s, won_draw_id = %s
+                    WHERE id = ANY(%s::bigint[]) AND state = %s
+                    """,
+                    [move.target, pool.drawn_at, draw_id, _int_array(ids), move.source],
+                )
+                settled += cursor.rowcount
+            after = ids[-1]
+
+
+def win_settle(*, reservation_id: int) -> bool:
+    """Settle one reservation's pending win now, if it has one: for a path about to move a won
+    reservation on (an order), which must find it `won`."""
+    move = transition(Transition.WIN)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Reservation._meta.db_table} AS r
+            SET state = %s, won_at = p.drawn_at, won_draw_id = w.draw_id
+            FROM {Win._meta.db_table} AS w
+            JOIN {PoolSnapshot._meta.db_table} AS p ON p.draw_id = w.draw_id
+            WHERE w.reservation_id = %s AND r.id = w.reservation_id AND r.state = %s
+              AND p.drawn_at IS NOT NULL
+            """,
+            [move.target, reservation_id, move.source],
+        )
+        return cursor.rowcount > 0
+
+
+def wins_lapse(*, draw_id: int) -> int:
+    """Rule 6: the draw's wins not ordered when its purchase window closed lapse (`won →
+    lapsed`); `won_at` stays, so the cooldown runs from the draw. Returns how many."""
+    move = transition(Transition.WIN_LAPSED)
+    return Reservation.objects.filter(won_draw_id=draw_id, state=move.source).update(
+        state=move.target
+    )
+
+
+# --- a win's order (called by orders, inside its transaction) -----------------------------------
+
+
+def reservation_lock(*, reservation_id: int) -> Reservation:
+    """The reservation, its row locked until the caller's transaction ends: every move of a
+    win's order takes this lock first, so they take turns."""
+    return (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("resident", "community", "town")
+        .get(pk=reservation_id)
+    )
+
+
+def _step(name: Transition, reservation_id: int) -> bool:
+    move = transition(name)
+    return bool(
+        Reservation.objects.filter(pk=reservation_id, state=move.source).update(state=move.target)
+    )
+
+
+def reservation_order(*, reservation_id: int) -> bool:
+    """`won → ordered`: the partner recorded the win's order."""
+    return _step(Transition.ORDER, reservation_id)
+
+
+def reservation_order_cancelled(*, reservation_id: int) -> bool:
+    """`ordered → won`: the order was cancelled inside the purchase window; the resident may
+    order again."""
+    return _step(Transition.ORDER_CANCELLED, reservation_id)
+
+
+def reservation_order_lapsed(*, reservation_id: int) -> bool:
+    """`ordered → lapsed`: the order was cancelled after the purchase window closed."""
+    return _step(Transition.ORDER_LAPSED, reservation_id)
+
+
+def reservation_collected(*, reservation_id: int) -> bool:
+    """`ordered → collected`: the pack reached the resident."""
+    return _step(Transition.COLLECTED, reservation_id)

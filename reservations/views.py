@@ -4,14 +4,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from city.errors import Refused
+from city.models import OtherArea
+from city.selectors import campaign_get, district_windows_list
 from reservations import limits
 from reservations.forms import SuggestionForm
-from reservations.models import OtherArea
-from reservations.selectors import (
-    campaign_get,
-    district_windows_list,
-)
-from reservations.services import Refused, suggestion_submit
+from reservations.services import suggestion_submit
 
 
 def home(request):

@@ -4,11 +4,12 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 
-from pickup.models import PickupPoint
-from reservations import roles
-from reservations.models import Community, User
-from reservations.reference import fuzhou as fuzhou_data
-from reservations.services import reference_data_load
+from city import roles
+from city.models import Community
+from city.reference import fuzhou as fuzhou_data
+from city.services import reference_data_load
+from pickup.models import PickupPoint, PickupStaff
+from reservations.models import User
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +80,9 @@ def committee_staff(role_groups, fuzhou) -> User:
 @pytest.fixture
 def pickup_staff(role_groups, fuzhou) -> User:
     point = PickupPoint.objects.get(district__code="cangshan")
-    return _staff("pickup", roles.PICKUP_STAFF, pickup_point=point)
+    user = _staff("pickup", roles.PICKUP_STAFF)
+    PickupStaff.objects.create(user=user, point=point)
+    return user
 
 
 @pytest.fixture

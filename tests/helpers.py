@@ -37,7 +37,7 @@ def at_once(count: int, attempt) -> list[str]:
 
     from django.db import connection
 
-    from reservations.services import Refused
+    from city.errors import Refused
 
     barrier = threading.Barrier(count)
     outcomes: list[str] = []

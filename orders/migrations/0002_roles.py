@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from reservations.roles import sync_role_permissions
+from city.roles import sync_role_permissions
 
 
 class Migration(migrations.Migration):

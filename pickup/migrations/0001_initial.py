@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import reservations.models
+import city.models
 
 
 class Migration(migrations.Migration):
@@ -33,6 +33,6 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "pickup points",
                 "ordering": ["district__sort_order"],
             },
-            bases=(reservations.models.BilingualNameMixin, models.Model),
+            bases=(city.models.BilingualNameMixin, models.Model),
         ),
     ]

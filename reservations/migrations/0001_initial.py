@@ -11,7 +11,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import reservations.models
+import city.models
 
 
 class Migration(migrations.Migration):
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "communities",
                 "ordering": ["town__district__sort_order", "town_id", "id"],
             },
-            bases=(reservations.models.BilingualNameMixin, models.Model),
+            bases=(city.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
             name="District",
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "districts",
                 "ordering": ["sort_order", "id"],
             },
-            bases=(reservations.models.BilingualNameMixin, models.Model),
+            bases=(city.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
             name="OtherArea",
@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "other counties and zones",
                 "ordering": ["sort_order", "id"],
             },
-            bases=(reservations.models.BilingualNameMixin, models.Model),
+            bases=(city.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
             name="CampaignConfig",
@@ -502,7 +502,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "towns",
                 "ordering": ["district__sort_order", "id"],
             },
-            bases=(reservations.models.BilingualNameMixin, models.Model),
+            bases=(city.models.BilingualNameMixin, models.Model),
         ),
         migrations.AddField(
             model_name="community",

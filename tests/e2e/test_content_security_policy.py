@@ -13,8 +13,9 @@ from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, URLPattern, reverse
 from django.utils import timezone
 
+from city.models import Suggestion
 from lottery.models import Draw, DrawStatus
-from reservations.models import Suggestion, User
+from reservations.models import User
 from tests.e2e.test_resident_journey import CHROMIUM, LAUNCH_ARGS
 from tests.orders.conftest import DURING, draw_all, reserve
 from tests.reservations.conftest import at, campaign, make_resident  # noqa: F401

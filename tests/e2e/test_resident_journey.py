@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 
-from reservations.models import CampaignConfig, Reservation, ReservationWindow
+from city.models import CampaignConfig, ReservationWindow
+from reservations.models import Reservation
 from tests.reservations.conftest import resident_id
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -117,7 +118,7 @@ def _journey(context, site: str, language: str, district: str, town: str) -> str
 def _label(language: str, chinese: str) -> str:
     if language.startswith("zh"):
         return chinese
-    from reservations.models import District, Town
+    from city.models import District, Town
 
     place = District.objects.filter(name=chinese).first() or Town.objects.get(name=chinese)
     return place.name_en

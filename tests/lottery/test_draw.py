@@ -8,13 +8,14 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, transaction
 
+from city.errors import Refused
 from lottery import services
 from lottery import verify as algorithm
-from lottery.models import Draw, DrawFile, DrawLog, DrawStatus, Win
+from lottery.models import Draw, DrawFile, DrawLog, DrawStatus
 from lottery.selectors import certificate_of
 from notifications.models import Kind, OutboxMessage
-from reservations.models import Reservation, ReservationState
-from reservations.services import Refused, reservation_cancel
+from reservations.models import Reservation, ReservationState, Win
+from reservations.services import reservation_cancel
 from tests.helpers import at_once
 from tests.lottery.helpers import (
     COMMITMENT,

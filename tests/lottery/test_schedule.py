@@ -5,9 +5,9 @@ import datetime
 
 import pytest
 
+from city.errors import Refused
 from lottery import services
 from lottery.models import Draw, DrawStatus, SchedulePause
-from reservations.services import Refused
 from tests.helpers import at_once
 from tests.lottery.helpers import COMMITMENT, seed_pool
 from tests.reservations.conftest import at
@@ -46,7 +46,7 @@ def test_a_slot_whose_pool_already_closed_is_not_scheduled(campaign):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_beats_at_once_make_each_draw_once(fuzhou):
-    from reservations.models import CampaignConfig
+    from city.models import CampaignConfig
 
     CampaignConfig.objects.filter(pk=1).update(start_date=datetime.date(2020, 2, 17))
 
@@ -313,7 +313,7 @@ def test_resuming_on_the_day_of_the_pause_brings_the_cancelled_draws_back(campai
 
 
 def test_a_changed_draw_time_does_not_give_a_day_two_regular_draws(campaign):
-    from reservations.models import CampaignConfig
+    from city.models import CampaignConfig
 
     services.schedule_keep(now=at(2020, 2, 17, 8, 0))
     CampaignConfig.objects.update(draw_time=datetime.time(15, 0))
@@ -326,7 +326,7 @@ def test_a_changed_draw_time_does_not_give_a_day_two_regular_draws(campaign):
 
 @pytest.mark.django_db(transaction=True)
 def test_while_a_pause_is_in_force_no_regular_draw_waits_to_be_held(fuzhou):
-    from reservations.models import CampaignConfig
+    from city.models import CampaignConfig
 
     CampaignConfig.objects.filter(pk=1).update(start_date=datetime.date(2020, 2, 17))
     calls = iter(range(8))
@@ -344,7 +344,7 @@ def test_while_a_pause_is_in_force_no_regular_draw_waits_to_be_held(fuzhou):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_pools_closing_at_once_close_one_and_refuse_the_other(fuzhou):
-    from reservations.models import CampaignConfig
+    from city.models import CampaignConfig
 
     CampaignConfig.objects.filter(pk=1).update(start_date=datetime.date(2020, 2, 17))
     services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)

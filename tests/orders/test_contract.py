@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from city.phones import normalize_contact_phone
 from orders import api
 from orders.api import Fields
 from orders.models import Order
-from reservations.validators import normalize_contact_phone
 from tests.orders.conftest import DURING, body_of, order_body
 from tests.orders.test_docs import spec
 

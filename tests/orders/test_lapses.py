@@ -6,11 +6,12 @@ import datetime
 import pytest
 from django.conf import settings
 
+from city.errors import Refused
 from lottery.services import stock_packs
 from notifications.models import OutboxMessage
 from orders import tasks
 from reservations.models import Reservation
-from reservations.services import Refused, reservation_create
+from reservations.services import reservation_create
 from tests.orders.conftest import CLOSES, DURING, committee_reserve, draw_all, order_body, reserve
 from tests.reservations.conftest import at, make_resident
 

@@ -9,12 +9,13 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
+from city.errors import Refused
 from lottery import services as lottery
 from lottery import tasks as lottery_tasks
-from lottery.models import Draw, DrawFile, DrawLog, Win
+from lottery.models import Draw, DrawFile, DrawLog
 from orders import tasks as order_tasks
-from reservations.models import Reservation
-from reservations.services import Refused, reservation_cancel
+from reservations.models import Reservation, Win
+from reservations.services import reservation_cancel
 from tests.helpers import at_once
 from tests.lottery.helpers import COMMITMENT, SECRET, ceremony
 from tests.orders.conftest import (

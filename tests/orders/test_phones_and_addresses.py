@@ -4,8 +4,8 @@ phones, and rule 8's address comparison, on their own."""
 import pytest
 from django.core.exceptions import ValidationError
 
+from city.phones import mask_phone, normalize_contact_phone
 from orders.selectors import address_key
-from reservations.validators import mask_phone, normalize_contact_phone
 
 
 @pytest.mark.parametrize(

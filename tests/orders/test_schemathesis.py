@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from city.phones import normalize_contact_phone
 from orders.models import Order, OrderStatus
 from orders.services import order_place
-from reservations.validators import normalize_contact_phone
 from tests.orders.conftest import DURING, draw_all, reserve
 from tests.orders.test_docs import OPENAPI, spec
 from tests.reservations.conftest import make_resident

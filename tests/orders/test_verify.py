@@ -233,7 +233,7 @@ def test_verify_asks_the_database_twice(
 def test_a_committee_mobile_that_someone_also_reserves_with_serves_both(
     api, campaign, committee_staff, at_time
 ):
-    from reservations.models import Community
+    from city.models import Community
 
     # Rule 10 lets a committee's phone be a mobile; here a staff member also reserves with it.
     Community.objects.filter(pk=committee_staff.community_id).update(phone="13800000041")

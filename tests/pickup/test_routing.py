@@ -53,7 +53,7 @@ def test_towns_inside_the_range_get_home_delivery(api, campaign, at_time):
 
 
 def test_an_official_moving_a_town_out_of_range_reroutes_its_wins(api, campaign, at_time):
-    from reservations.models import Town
+    from city.models import Town
 
     resident = make_resident(phone="13800000301", town="仓山镇", serial=301)
     (win,) = draw_all(reserve(resident))
@@ -117,7 +117,7 @@ def test_a_pickup_order_tells_the_resident_where_and_when(api, campaign, at_time
 def test_a_town_out_of_range_in_a_district_without_a_point_cannot_be_routed(api, campaign, at_time):
     """Gulou has no pickup point: an official who moves one of its towns out of the range must
     add one first. Until then the partner is told, not given a wrong route."""
-    from reservations.models import Town
+    from city.models import Town
 
     resident = make_resident(phone="13800000501", town="鼓东街道", serial=501)
     (win,) = draw_all(reserve(resident))

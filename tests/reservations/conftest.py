@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from reservations.models import Community, Level, Method, Resident, User
+from city.models import Community
+from reservations.models import Level, Method, Resident, User
 from reservations.services import document_hash
 from reservations.validators import mask_document
 from tests.helpers import shanghai
@@ -21,7 +22,7 @@ def resident_id(first17: str) -> str:
 @pytest.fixture
 def campaign(fuzhou):
     """The 2020 campaign: starts 17 Feb, first draw 19 Feb 10:00."""
-    from reservations.models import CampaignConfig
+    from city.models import CampaignConfig
 
     CampaignConfig.objects.filter(pk=1).update(
         start_date=START, committee_registration_deadline=datetime.date(2020, 2, 20)

@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from reservations.models import Community, District, Resident, Town, User
+from city.models import Community, District, Town
+from reservations.models import Resident, User
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from reservations.models import CampaignConfig
-from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
+from city.models import CampaignConfig
+from city.selectors import campaign_get
+from lottery.schedule import draw_pool_cutoff, draw_schedule_next
 from tests.helpers import shanghai
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,9 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from reservations import roles
-from reservations.models import Community, Reservation, Resident, User
+from city import roles
+from city.models import Community
+from reservations.models import Reservation, Resident, User
 from tests.reservations.conftest import at, resident_id
 
 pytestmark = pytest.mark.django_db

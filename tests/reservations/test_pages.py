@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from reservations.models import Suggestion
+from city.models import Suggestion
 
 pytestmark = pytest.mark.django_db
 

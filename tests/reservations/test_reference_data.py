@@ -4,15 +4,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from city.models import CampaignConfig, Community, District, OtherArea, ReservationWindow, Town
 from pickup.models import PickupPoint
-from reservations.models import (
-    CampaignConfig,
-    Community,
-    District,
-    OtherArea,
-    ReservationWindow,
-    Town,
-)
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
+from city.errors import Refused
 from reservations.models import Reservation, ReservationState, Resident
-from reservations.services import Refused, reservation_cancel, reservation_create
+from reservations.services import reservation_cancel, reservation_create
 from tests.helpers import at_once
 from tests.reservations.conftest import at, make_resident
 
@@ -143,7 +144,7 @@ def _city_with_a_resident(*, phone: str, serial: int) -> Resident:
     """For transactional tests: the reference data, the 2020 campaign, one Taijiang resident."""
     from django.core.management import call_command
 
-    from reservations.models import CampaignConfig
+    from city.models import CampaignConfig
 
     call_command("load_fuzhou", verbosity=0)
     CampaignConfig.objects.filter(pk=1).update(start_date="2020-02-17")
@@ -333,7 +334,7 @@ def test_after_the_cooldown_the_page_offers_to_reserve_again(client, taijiang_re
 def test_the_one_statement_path_stores_what_the_step_by_step_path_does(
     taijiang_resident, chengmen_resident
 ):
-    from reservations.selectors import delivery_address
+    from city.selectors import delivery_address
     from reservations.services import reservation_create_for_user
 
     number = reservation_create_for_user(user=taijiang_resident.user, now=at(2020, 2, 18, 11, 0))

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from reservations import roles
-from reservations.models import CampaignConfig, Community
+from city import roles
+from city.models import CampaignConfig, Community
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,15 @@ def test_the_migration_creates_the_four_staff_groups():
 def test_officials_run_the_campaign():
     granted = perms(roles.OFFICIAL)
     assert {
-        "reservations.change_campaignconfig",
-        "reservations.add_district",
-        "reservations.change_town",
-        "reservations.change_community",
-        "reservations.change_reservationwindow",
-        "reservations.view_suggestion",
+        "city.change_campaignconfig",
+        "city.add_district",
+        "city.change_town",
+        "city.change_community",
+        "city.change_reservationwindow",
+        "city.view_suggestion",
         "pickup.change_pickuppoint",
     } <= granted
-    assert "reservations.delete_campaignconfig" not in granted
+    assert "city.delete_campaignconfig" not in granted
 
 
 def test_notaries_only_read():
@@ -49,10 +49,10 @@ def test_committee_and_pickup_staff_cannot_change_reference_data_or_config():
         granted = perms(group_name)
         for model in REFERENCE_MODELS:
             for action in ("add", "change", "delete"):
-                assert f"reservations.{action}_{model}" not in granted
+                assert f"city.{action}_{model}" not in granted
         assert not any(".delete_" in p for p in granted)
-        assert "reservations.view_campaignconfig" not in granted
-        assert "reservations.view_suggestion" not in granted
+        assert "city.view_campaignconfig" not in granted
+        assert "city.view_suggestion" not in granted
 
 
 CONFIG_FORM = {
@@ -80,7 +80,7 @@ CONFIG_FORM = {
 
 def test_an_official_can_edit_the_campaign_configuration(client, official, fuzhou):
     client.force_login(official)
-    url = reverse("admin:reservations_campaignconfig_change", args=[1])
+    url = reverse("admin:city_campaignconfig_change", args=[1])
     assert client.get(url).status_code == 200
     response = client.post(url, CONFIG_FORM)
     assert response.status_code == 302
@@ -90,7 +90,7 @@ def test_an_official_can_edit_the_campaign_configuration(client, official, fuzho
 
 def test_a_configuration_with_no_masks_per_pack_is_refused_with_a_reason(client, official, fuzhou):
     client.force_login(official)
-    url = reverse("admin:reservations_campaignconfig_change", args=[1])
+    url = reverse("admin:city_campaignconfig_change", args=[1])
     response = client.post(url, {**CONFIG_FORM, "pack_size": "0"})
     assert response.status_code == 200
     assert "pack_size" in response.context["adminform"].form.errors
@@ -99,38 +99,38 @@ def test_a_configuration_with_no_masks_per_pack_is_refused_with_a_reason(client,
 
 def test_the_configuration_list_goes_straight_to_the_one_row(client, official, fuzhou):
     client.force_login(official)
-    response = client.get(reverse("admin:reservations_campaignconfig_changelist"))
+    response = client.get(reverse("admin:city_campaignconfig_changelist"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:reservations_campaignconfig_change", args=[1])
+    assert response["Location"] == reverse("admin:city_campaignconfig_change", args=[1])
 
 
 def test_a_notary_can_read_but_not_change_the_configuration(client, notary, fuzhou):
     client.force_login(notary)
-    url = reverse("admin:reservations_campaignconfig_change", args=[1])
+    url = reverse("admin:city_campaignconfig_change", args=[1])
     assert client.get(url).status_code == 200
     assert client.post(url, {"pack_size": 1}).status_code == 403
 
 
 def test_committee_staff_cannot_open_the_configuration(client, committee_staff):
     client.force_login(committee_staff)
-    url = reverse("admin:reservations_campaignconfig_change", args=[1])
+    url = reverse("admin:city_campaignconfig_change", args=[1])
     assert client.get(url).status_code == 403
 
 
 def test_committee_staff_see_only_their_own_community(client, committee_staff):
     client.force_login(committee_staff)
-    response = client.get(reverse("admin:reservations_community_changelist"))
+    response = client.get(reverse("admin:city_community_changelist"))
     assert response.status_code == 200
     assert list(response.context["cl"].queryset) == [committee_staff.community]
     other = Community.objects.exclude(pk=committee_staff.community_id).first()
-    url = reverse("admin:reservations_community_change", args=[other.pk])
+    url = reverse("admin:city_community_change", args=[other.pk])
     assert client.get(url).status_code == 302  # the admin's answer to "no such object here"
 
 
 def test_pickup_staff_see_only_their_own_point(client, pickup_staff):
     client.force_login(pickup_staff)
     response = client.get(reverse("admin:pickup_pickuppoint_changelist"))
-    assert list(response.context["cl"].queryset) == [pickup_staff.pickup_point]
+    assert list(response.context["cl"].queryset) == [pickup_staff.pickup_staff.point]
 
 
 def test_committee_staff_register_residents_and_read_reservations():
@@ -156,7 +156,7 @@ def test_an_official_reads_suggestions_and_marks_them_read(client, official):
 
     suggestion = suggestion_submit(text="请增加老年人专线")
     client.force_login(official)
-    changelist = reverse("admin:reservations_suggestion_changelist")
+    changelist = reverse("admin:city_suggestion_changelist")
     assert "请增加老年人专线" in client.get(changelist).content.decode()
     client.post(changelist, {"action": "mark_read", "_selected_action": [suggestion.pk]})
     suggestion.refresh_from_db()

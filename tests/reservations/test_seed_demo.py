@@ -8,18 +8,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from reservations.models import (
-    CampaignConfig,
-    Level,
-    Method,
-    Reservation,
-    ReservationState,
-    Resident,
-    Town,
-    User,
-)
+from city.models import CampaignConfig, Town
+from city.selectors import delivery_address
+from reservations.models import Level, Method, Reservation, ReservationState, Resident, User
 from reservations.seeding import CSV_HEADER, demo_documents, demo_residents_seed
-from reservations.selectors import delivery_address
 from reservations.services import reservation_cancel
 from reservations.validators import DocumentType, mask_document, validate_resident_id
 from tests.helpers import shanghai

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from reservations.models import CampaignConfig, User
+from city.models import CampaignConfig
+from reservations.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_setup_demo_starts_the_campaign_today_with_one_account_per_role(fuzhou, 
         assert list(user.groups.values_list("name", flat=True)) == [group]
         assert f"password puhui-{username}" in out.getvalue()
     assert User.objects.get(username="committee").community is not None
-    assert User.objects.get(username="pickup").pickup_point is not None
+    assert User.objects.get(username="pickup").pickup_staff.point is not None
     # The next two draws of the schedule exist at once, with their ceremony pages printed.
     from lottery.models import Draw
 

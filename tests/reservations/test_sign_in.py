@@ -7,10 +7,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from city.errors import Refused
 from notifications.models import Kind, OutboxMessage
 from notifications.sealing import unseal
 from reservations.models import Resident, SignInCode, User
-from reservations.services import Refused, sign_in_code_check, sign_in_code_send
+from reservations.services import sign_in_code_check, sign_in_code_send
 from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from reservations.models import Suggestion
+from city.models import Suggestion
 from reservations.services import suggestion_submit
 from tests.helpers import at_once
 

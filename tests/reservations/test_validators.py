@@ -8,11 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
 
+from city.phones import normalize_phone, phone_e164
 from reservations.validators import (
     DocumentType,
     mask_document,
-    normalize_phone,
-    phone_e164,
     validate_document,
     validate_foreign_permanent_id,
     validate_hmt_document,

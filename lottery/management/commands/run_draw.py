@@ -3,9 +3,9 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from city.errors import Refused
 from lottery import services
 from lottery.models import Draw
-from reservations.services import Refused
 
 
 def _when(value: str) -> datetime.datetime:

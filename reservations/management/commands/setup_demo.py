@@ -5,10 +5,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from city import roles
+from city.models import Community
+from city.services import campaign_start_today
 from pickup.models import PickupPoint
-from reservations import roles
-from reservations.models import Community
-from reservations.services import campaign_start_today
+from pickup.services import pickup_staff_assign
 
 # Demo accounts for a developer's machine: one per staff role, with well-known passwords.
 DEMO_ACCOUNTS = [
@@ -48,15 +49,17 @@ class Command(BaseCommand):
             user.is_staff = True
             user.is_superuser = group_name is None
             user.community = community if group_name == roles.COMMITTEE_STAFF else None
-            user.pickup_point = point if group_name == roles.PICKUP_STAFF else None
             user.set_password(password)
             user.save()
+            pickup_staff_assign(
+                user=user, point=point if group_name == roles.PICKUP_STAFF else None
+            )
             if group_name:
                 user.groups.set([Group.objects.get(name=group_name)])
             where = ""
             if user.community:
                 where = f"  ({community.town.district.name} {community.town.name} {community.name})"
-            if user.pickup_point:
+            if group_name == roles.PICKUP_STAFF:
                 where = f"  ({point.name})"
             self.stdout.write(f"  {label:<16} user {username:<10} password {password}{where}")
         # Beat keeps the schedule from now on; the first draws exist at once for the ceremony page.

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from reservations.reference import fuzhou
-from reservations.services import reference_data_load
+from city.reference import fuzhou
+from city.services import reference_data_load
 
 
 class Command(BaseCommand):

@@ -15,14 +15,16 @@ ALL_ACTIONS = ("view", "add", "change", "delete")
 # staff read the reference data they work in (their own residents and batches come later).
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     OFFICIAL: {
-        "reservations.district": ALL_ACTIONS,
-        "reservations.town": ALL_ACTIONS,
-        "reservations.community": ALL_ACTIONS,
-        "reservations.reservationwindow": ALL_ACTIONS,
-        "reservations.campaignconfig": ("view", "change"),
-        "reservations.otherarea": ALL_ACTIONS,
-        "reservations.suggestion": ("view", "change"),
+        "city.district": ALL_ACTIONS,
+        "city.town": ALL_ACTIONS,
+        "city.community": ALL_ACTIONS,
+        "city.reservationwindow": ALL_ACTIONS,
+        "city.campaignconfig": ("view", "change"),
+        "city.otherarea": ALL_ACTIONS,
+        "city.suggestion": ("view", "change"),
         "pickup.pickuppoint": ALL_ACTIONS,
+        # Who works at which pickup point (superusers assign them, as they make accounts).
+        "pickup.pickupstaff": ("view",),
         "reservations.resident": ("view",),
         "reservations.reservation": ("view",),
         "lottery.supplyarrival": ("view", "add"),
@@ -34,16 +36,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "notifications.outboxmessage": ("view", "change"),
     },
     NOTARY: {
-        "reservations.campaignconfig": ("view",),
-        "reservations.district": ("view",),
+        "city.campaignconfig": ("view",),
+        "city.district": ("view",),
         "lottery.draw": ("view",),
         "lottery.drawlog": ("view",),
         "lottery.supplyarrival": ("view",),
     },
     COMMITTEE_STAFF: {
-        "reservations.district": ("view",),
-        "reservations.town": ("view",),
-        "reservations.community": ("view",),
+        "city.district": ("view",),
+        "city.town": ("view",),
+        "city.community": ("view",),
         # Their own community's residents only (the admin scopes the querysets).
         "reservations.resident": ("view", "add", "change"),
         "reservations.reservation": ("view",),
@@ -51,8 +53,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "orders.order": ("view",),
     },
     PICKUP_STAFF: {
-        "reservations.district": ("view",),
-        "reservations.town": ("view",),
+        "city.district": ("view",),
+        "city.town": ("view",),
         "pickup.pickuppoint": ("view",),
         # The orders routed to their point (scoped in the admin).
         "orders.order": ("view",),

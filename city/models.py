@@ -1,0 +1,293 @@
+"""The city's reference data and the campaign configuration: the kernel every app reads.
+
+These models were first made in `reservations`; they keep their tables (`db_table`), so the move
+changed no row (migrations city 0001 and reservations 0011).
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone  # noqa: F401
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualNameMixin:
+    """Reference data carries a Chinese name and an English one; pages show the reader's."""
+
+    name: str
+    name_en: str
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class District(BilingualNameMixin, models.Model):
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        db_table = "reservations_district"
+        ordering = ["sort_order", "id"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Town(BilingualNameMixin, models.Model):
+    """A town, township or street office (乡镇街道) inside a district."""
+
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="towns", verbose_name=_("district")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    # Rule 9: the partner delivers home inside its range; other towns go through a pickup point.
+    in_delivery_range = models.BooleanField(_("inside the delivery range"), default=True)
+
+    class Meta:
+        db_table = "reservations_town"
+        ordering = ["district__sort_order", "id"]
+        verbose_name = _("town")
+        verbose_name_plural = _("towns")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"], name="town_name_unique_in_district"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Community(BilingualNameMixin, models.Model):
+    """A village or residential committee (村居委会)."""
+
+    town = models.ForeignKey(
+        Town, on_delete=models.PROTECT, related_name="communities", verbose_name=_("town")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30)
+    address = models.CharField(_("address"), max_length=200)
+
+    class Meta:
+        db_table = "reservations_community"
+        ordering = ["town__district__sort_order", "town_id", "id"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name"], name="community_name_unique_in_town")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ReservationWindow(models.Model):
+    """A daily reservation window (rule 2), half-open: [opens_at, closes_at) in Asia/Shanghai.
+
+    A window without a district is shared by all five (the evening window).
+    """
+
+    district = models.ForeignKey(
+        District,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="windows",
+        verbose_name=_("district"),
+        help_text=_("Leave empty for a window shared by all districts."),
+    )
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+
+    class Meta:
+        db_table = "reservations_reservationwindow"
+        ordering = ["opens_at"]
+        verbose_name = _("reservation window")
+        verbose_name_plural = _("reservation windows")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")), name="window_opens_before_it_closes"
+            ),
+            models.UniqueConstraint(
+                fields=["district", "opens_at"],
+                name="window_unique_per_district_and_start",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.district.display_name if self.district else _("All districts")
+        return f"{where} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+    def contains(self, moment: datetime.time) -> bool:
+        return self.opens_at <= moment < self.closes_at
+
+
+class CampaignConfig(models.Model):
+    """Every bracketed default of DOMAIN.md, edited by officials in the admin. One row."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    start_date = models.DateField(
+        _("start date"),
+        default=datetime.date(2020, 2, 17),
+        help_text=_("Reservations open daily from this date (rule 2)."),
+    )
+    product_name = models.CharField(
+        _("product"), max_length=100, default="普惠口罩（成人型）", help_text=_("Rule 8.")
+    )
+    pack_size = models.PositiveSmallIntegerField(
+        _("masks per pack"), default=10, validators=[MinValueValidator(1)]
+    )
+    unit_price = models.DecimalField(
+        _("price per pack (yuan)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    first_draw_after_days = models.PositiveSmallIntegerField(
+        _("first draw, days after the start date"), default=2
+    )
+    draw_interval_days = models.PositiveSmallIntegerField(
+        _("days between draws"), default=2, validators=[MinValueValidator(1)]
+    )
+    draw_time = models.TimeField(_("draw time"), default=datetime.time(10, 0))
+    pool_cutoff_days_before = models.PositiveSmallIntegerField(
+        _("pool closes, days before the draw day"), default=1
+    )
+    pool_cutoff_time = models.TimeField(
+        _("pool cut-off time"),
+        default=datetime.time(21, 0),
+        help_text=_("Rule 5: after every reservation window of that day."),
+    )
+    purchase_opens_at = models.TimeField(
+        _("purchase window opens on the draw day at"), default=datetime.time(14, 0)
+    )
+    purchase_window_hours = models.PositiveSmallIntegerField(
+        _("purchase window length (hours)"), default=24, validators=[MinValueValidator(1)]
+    )
+    cooldown_days = models.PositiveSmallIntegerField(
+        _("days after a draw before a winner may reserve again"),
+        default=10,
+        help_text=_("Rule 7: from 00:00 of this day after the draw day."),
+    )
+    lapse_reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder to order, hours before the purchase window closes"),
+        default=4,
+        help_text=_(
+            "Winners who have not ordered get one SMS this long before their win "
+            "lapses; 0 sends none."
+        ),
+    )
+    pickup_cutoff_time = models.TimeField(
+        _("pickup-point order cut-off"), default=datetime.time(12, 0)
+    )
+    pickup_delivery_time = models.TimeField(
+        _("daily delivery to pickup points at"), default=datetime.time(15, 0)
+    )
+    committee_registration_deadline = models.DateField(
+        _("committee registration deadline"),
+        default=datetime.date(2020, 2, 20),
+        help_text=_("Rule 10: committees register special groups up to and including this date."),
+    )
+    city_hotline = models.CharField(_("city hotline"), max_length=30, default="12345")
+    city_hotline_name = models.CharField(
+        _("city hotline name"), max_length=100, default="福州市12345便民服务平台"
+    )
+    city_hotline_name_en = models.CharField(
+        _("city hotline name (English)"),
+        max_length=100,
+        default="Fuzhou 12345 citizen service hotline",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        db_table = "reservations_campaignconfig"
+        verbose_name = _("campaign configuration")
+        verbose_name_plural = _("campaign configuration")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="campaign_config_is_single_row"),
+            models.CheckConstraint(
+                condition=Q(pack_size__gte=1), name="campaign_pack_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="campaign_unit_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(draw_interval_days__gte=1), name="campaign_draw_interval_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_window_hours__gte=1),
+                name="campaign_purchase_window_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Campaign configuration"))
+
+    @property
+    def hotline_display_name(self) -> str:
+        if self.city_hotline_name_en and (get_language() or "").startswith("en"):
+            return self.city_hotline_name_en
+        return self.city_hotline_name
+
+
+class OtherArea(BilingualNameMixin, models.Model):
+    """Counties and zones outside the five districts that run their own schemes (rule 11)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    phone = models.CharField(_("contact line"), max_length=60)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        db_table = "reservations_otherarea"
+        ordering = ["sort_order", "id"]
+        verbose_name = _("other county or zone")
+        verbose_name_plural = _("other counties and zones")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Suggestion(models.Model):
+    """A comment or suggestion from the help page (rule 11), read by officials in the admin."""
+
+    text = models.TextField(_("comment or suggestion"), max_length=2000)
+    contact = models.CharField(_("contact (optional)"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("read by"),
+    )
+
+    class Meta:
+        db_table = "reservations_suggestion"
+        ordering = ["-created_at"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("comments and suggestions")
+
+    def __str__(self) -> str:
+        return self.text[:40]

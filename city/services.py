@@ -1,0 +1,103 @@
+"""Writes to the reference data and the campaign configuration."""
+
+import datetime
+from collections import Counter
+from types import ModuleType
+
+from django.db import transaction
+
+from city.models import CampaignConfig, Community, District, OtherArea, ReservationWindow, Town
+from city.signals import reference_data_loaded
+
+
+def _time(text: str) -> datetime.time:
+    return datetime.time.fromisoformat(text)
+
+
+@transaction.atomic
+def reference_data_load(*, data: ModuleType) -> Counter:
+    """Create whatever of `data` is missing; never overwrite what officials have edited since.
+
+    Rows are found by their natural keys (district code, town name in its district, community
+    name in its town, ...), so a second run creates nothing and changes nothing. Returns how many
+    rows of each kind were created.
+    """
+    created: Counter = Counter()
+
+    def tally(kind: str, was_created: bool) -> None:
+        created[kind] += int(was_created)
+
+    for order, item in enumerate(data.DISTRICTS, start=1):
+        district, new = District.objects.get_or_create(
+            code=item["code"],
+            defaults={"name": item["name"], "name_en": item["name_en"], "sort_order": order},
+        )
+        tally("districts", new)
+        opens, closes = item["window"]
+        _, new = ReservationWindow.objects.get_or_create(
+            district=district, opens_at=_time(opens), defaults={"closes_at": _time(closes)}
+        )
+        tally("windows", new)
+        for town_item in item["towns"]:
+            town, new = Town.objects.get_or_create(
+                district=district,
+                name=town_item["name"],
+                defaults={
+                    "name_en": town_item["name_en"],
+                    "in_delivery_range": town_item["in_delivery_range"],
+                },
+            )
+            tally("towns", new)
+            for community_item in town_item["communities"]:
+                _, new = Community.objects.get_or_create(
+                    town=town,
+                    name=community_item["name"],
+                    defaults={
+                        "name_en": community_item["name_en"],
+                        "phone": community_item["phone"],
+                        "address": community_item["address"],
+                    },
+                )
+                tally("communities", new)
+
+    opens, closes = data.SHARED_WINDOW
+    if not ReservationWindow.objects.filter(district__isnull=True, opens_at=_time(opens)).exists():
+        ReservationWindow.objects.create(
+            district=None, opens_at=_time(opens), closes_at=_time(closes)
+        )
+        tally("windows", True)
+
+    # Apps above the kernel load their part of the same data (pickup: its points).
+    for _receiver, counts in reference_data_loaded.send(sender=reference_data_load, data=data):
+        created.update(counts or {})
+
+    for order, item in enumerate(data.OTHER_AREAS, start=1):
+        _, new = OtherArea.objects.get_or_create(
+            name=item["name"],
+            defaults={"name_en": item["name_en"], "phone": item["phone"], "sort_order": order},
+        )
+        tally("other areas", new)
+
+    _, new = CampaignConfig.objects.get_or_create(
+        pk=CampaignConfig.SINGLETON_ID,
+        defaults={
+            "city_hotline": data.CITY_HOTLINE,
+            "city_hotline_name": data.CITY_HOTLINE_NAME,
+            "city_hotline_name_en": data.CITY_HOTLINE_NAME_EN,
+        },
+    )
+    tally("campaign configuration", new)
+    return created
+
+
+def campaign_start_today(*, today: datetime.date) -> CampaignConfig:
+    """For a demo: a campaign that has not begun (or still has the 2020 default) starts today."""
+    config, _ = CampaignConfig.objects.select_for_update().get_or_create(
+        pk=CampaignConfig.SINGLETON_ID
+    )
+    default_start = CampaignConfig._meta.get_field("start_date").default
+    if config.start_date > today or config.start_date == default_start:
+        config.start_date = today
+        config.committee_registration_deadline = today + datetime.timedelta(days=7)
+        config.save(update_fields=["start_date", "committee_registration_deadline", "updated_at"])
+    return config
