@@ -23,8 +23,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "city.otherarea": ALL_ACTIONS,
         "city.suggestion": ("view", "change"),
         "pickup.pickuppoint": ALL_ACTIONS,
-        # Who works at which pickup point (superusers assign them, as they make accounts).
-        "pickup.pickupstaff": ("view",),
         "reservations.resident": ("view",),
         "reservations.reservation": ("view",),
         "lottery.supplyarrival": ("view", "add"),
