@@ -132,6 +132,8 @@ cmd_test() {
   "$VENV/bin/ruff" format --check .
   log "ruff check"
   "$VENV/bin/ruff" check .
+  log "lint-imports"
+  "$VENV/bin/lint-imports" --no-logo --no-cache
   log "manage.py check"
   DJANGO_SETTINGS_MODULE=config.settings.test "$PY" manage.py check
   log "makemigrations --check"
