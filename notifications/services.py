@@ -210,7 +210,8 @@ def _enqueue_by_copy(rows: list[tuple], *, now: datetime.datetime) -> None:
         )
         cursor.execute(
             f"INSERT INTO {TABLE} ({_COLUMNS}, {_QUEUED_COLUMNS}) "
-            f"SELECT {_COLUMNS}, 'queued', 0, %s, '', '', %s, %s FROM outbox_incoming "
+            f"SELECT {_COLUMNS}, '{State.QUEUED.value}', 0, %s, '', '', %s, %s "
+            "FROM outbox_incoming "
             "ON CONFLICT (dedupe_key) DO NOTHING",
             [now, now, now],
         )
@@ -270,7 +271,7 @@ def outbox_claim(*, token: str, limit: int, lease_seconds: float) -> list[Claime
     """
     claim = f"""
         UPDATE {TABLE} AS m
-        SET state = 'sending', leased_by = %(token)s,
+        SET state = '{State.SENDING.value}', leased_by = %(token)s,
             lease_until = clock_timestamp() + %(lease)s * interval '1 second',
             attempts = m.attempts + 1, updated_at = clock_timestamp()
         FROM (
@@ -284,10 +285,11 @@ def outbox_claim(*, token: str, limit: int, lease_seconds: float) -> list[Claime
         RETURNING m.id, m.recipient, m.text, m.priority, m.attempts
     """
     expired = claim.format(
-        where="state = 'sending' AND lease_until < clock_timestamp()", order="lease_until"
+        where=f"state = '{State.SENDING.value}' AND lease_until < clock_timestamp()",
+        order="lease_until",
     )
     due = claim.format(
-        where="state = 'queued' AND next_attempt_at <= clock_timestamp()",
+        where=f"state = '{State.QUEUED.value}' AND next_attempt_at <= clock_timestamp()",
         order="priority, next_attempt_at, id",
     )
     params = {"token": token, "lease": lease_seconds, "limit": limit}
@@ -372,9 +374,9 @@ def outbox_release(*, ids: list[int], token: str, delay: float = 0) -> int:
         cursor.execute(
             f"""
             UPDATE {TABLE}
-            SET state = 'queued', leased_by = '', lease_until = NULL,
+            SET state = '{State.QUEUED.value}', leased_by = '', lease_until = NULL,
                 attempts = GREATEST(attempts - 1, 0), next_attempt_at = %s, updated_at = %s
-            WHERE id = ANY(%s) AND state = 'sending' AND leased_by = %s
+            WHERE id = ANY(%s) AND state = '{State.SENDING.value}' AND leased_by = %s
             """,
             [now + datetime.timedelta(seconds=delay), now, ids, token],
         )

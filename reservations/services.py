@@ -457,7 +457,8 @@ def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reserva
 # CONFLICT) keeps one live reservation per person. When it inserts nothing, the step-by-step
 # path runs to say why (or to draw another number after a rare collision). It is prepared once
 # per database connection: planning it cost more than running it.
-# Parameters: $1 user id, $2 number, $3 now, $4 today and $5 the time of day in the city.
+# Parameters: $1 user id, $2 number, $3 now, $4 today and $5 the time of day in the city, $6
+# the city's time zone.
 _RESERVE_IN_ONE_STATEMENT = f"""
     INSERT INTO {Reservation._meta.db_table}
         (number, resident_id, state, phone, district_id, town_id, community_id, address,
@@ -481,7 +482,7 @@ _RESERVE_IN_ONE_STATEMENT = f"""
       AND NOT EXISTS (
           SELECT 1 FROM {Reservation._meta.db_table} p
           WHERE p.resident_id = r.id AND p.won_at IS NOT NULL
-            AND (p.won_at AT TIME ZONE '{settings.TIME_ZONE}')::date + c.cooldown_days > $4)
+            AND (p.won_at AT TIME ZONE $6)::date + c.cooldown_days > $4)
     ON CONFLICT DO NOTHING
     RETURNING number
 """
@@ -497,13 +498,13 @@ def reservation_create_for_user(*, user: User, now: datetime.datetime) -> int:
         raw = connection.connection
         if raw not in _prepared_on:
             cursor.execute(
-                "PREPARE puhui_reserve (bigint, integer, timestamptz, date, time) AS "
+                "PREPARE puhui_reserve (bigint, integer, timestamptz, date, time, text) AS "
                 + _RESERVE_IN_ONE_STATEMENT
             )
             _prepared_on[raw] = True
         cursor.execute(
-            "EXECUTE puhui_reserve (%s, %s, %s, %s, %s)",
-            [user.pk, number, now, local.date(), local.time()],
+            "EXECUTE puhui_reserve (%s, %s, %s, %s, %s, %s)",
+            [user.pk, number, now, local.date(), local.time(), settings.TIME_ZONE],
         )
         row = cursor.fetchone()
     if row is not None:

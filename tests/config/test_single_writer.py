@@ -82,7 +82,7 @@ def _rows_of(node: ast.AST, models: set[str], rows: set[str]) -> bool:
 
 def _accessors() -> tuple[set[str], set[str]]:
     """Attributes that reach the models' rows from another model's: related managers
-    (`resident.reservations`, `draw.wins`) and single rows (`order.reservation`)."""
+    (`resident.reservations`, `order.reservations`) and single rows (`order.reservation`)."""
     managers, rows = set(), set(ROW_NAMES)
     for model in project_models():
         for field in model._meta.get_fields():
@@ -236,7 +236,7 @@ def test_the_scan_sees_each_kind_of_write(tmp_path):
     source = tmp_path / "sample.py"
     source.write_text(
         "from reservations.models import Reservation as R\n"
-        "from lottery.models import Win\n"
+        "from reservations.models import Win\n"
         "def f(cursor, order, reservation: R):\n"
         "    R.objects.filter(pk=1).update(state='won')\n"
         "    waiting = R.objects.filter(state='waiting')\n"
@@ -248,7 +248,7 @@ def test_the_scan_sees_each_kind_of_write(tmp_path):
         "    Win.objects.bulk_create([])\n"
         "    R(number=1).save()\n"
         "    order.resident.reservations.filter(state='won').update(state='lapsed')\n"
-        "    draw.wins.all().delete()\n"
+        "    order.reservation.win.delete()\n"
         "    def g(found: dict[int, R]):\n"
         "        found.update({})\n"  # a dict of rows, not a row
         "    def h(rows: QuerySet[R], one: R | None):\n"
@@ -279,7 +279,7 @@ def test_the_scan_sees_each_kind_of_write(tmp_path):
         "Win.objects.bulk_create(…)",
         "R(number=1).save(…)",
         "order.resident.reservations.filter(state='won').update(…)",
-        "draw.wins.all().delete(…)",
+        "order.reservation.win.delete(…)",
         "rows.bulk_update(…)",
         "one.delete(…)",
     ]

@@ -1290,20 +1290,20 @@ def test_the_draw_a_reservation_or_a_win_belongs_to_is_a_plain_number_with_its_v
 
 
 def test_every_pool_that_closed_has_its_snapshot(forward):
-    kinds = {
-        "pool_closed": "frozen",
-        "drawn": "drawn",
-        "signed_off": "drawn",
-        "cancelled": "voided",
-    }
+    def kind(draw: dict) -> str:
+        if draw["status"] in ("drawn", "signed_off"):
+            # A drawn pool whose wins are all settled onto their reservations is `settled`.
+            return "settled" if draw["wins_settled_at"] else "drawn"
+        return {"pool_closed": "frozen", "cancelled": "voided"}[draw["status"]]
+
     expected = {
-        row["id"]: (row["pool_cutoff"], kinds[row["status"]])
+        row["id"]: (row["pool_cutoff"], kind(row))
         for row in forward.rows("lottery_draw", after=False)
         if row["closed_at"] is not None
     }
     draws = forward.data.draws
     assert {draw: state for draw, (_, state) in expected.items()} == {
-        draws["A"]: "drawn",
+        draws["A"]: "settled",
         draws["B"]: "voided",
         draws["C"]: "drawn",
         draws["D"]: "frozen",
