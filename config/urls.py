@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from config.health import healthz
 
@@ -13,5 +14,14 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The reference data and the campaign configuration moved from reservations to city (issue
+    # 12): staff's bookmarks of their admin pages lead to the same page at its new address.
+    re_path(
+        r"^admin/reservations/(?P<model>district|town|community|reservationwindow|campaignconfig"
+        r"|otherarea|suggestion)/(?P<rest>.*)$",
+        RedirectView.as_view(
+            url="/admin/city/%(model)s/%(rest)s", permanent=True, query_string=True
+        ),
+    ),
     path("admin/", admin.site.urls),
 ]

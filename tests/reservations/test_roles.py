@@ -161,3 +161,13 @@ def test_an_official_reads_suggestions_and_marks_them_read(client, official):
     client.post(changelist, {"action": "mark_read", "_selected_action": [suggestion.pk]})
     suggestion.refresh_from_db()
     assert suggestion.read_by == official and suggestion.read_at is not None
+
+
+def test_an_officials_bookmark_of_a_moved_admin_page_leads_to_its_new_address(client, official):
+    client.force_login(official)
+    response = client.get("/admin/reservations/campaignconfig/1/change/?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/city/campaignconfig/1/change/?x=1"
+    assert client.get("/admin/reservations/district/").url == "/admin/city/district/"
+    # Reservations' own pages stay where they were.
+    assert client.get("/admin/reservations/reservation/").status_code == 200
