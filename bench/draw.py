@@ -75,6 +75,7 @@ def setup(env: dict) -> int:
             cursor.execute(
                 "UPDATE lottery_draw SET status = 'cancelled' WHERE id = ANY(%s)", [stuck]
             )
+            cursor.execute("DELETE FROM reservations_poolsnapshot WHERE draw_id = ANY(%s)", [stuck])
             print(f"  cancelled draw(s) {stuck} left with their pool closed by an earlier run")
 
     waiting = _waiting()
@@ -111,7 +112,8 @@ def setup(env: dict) -> int:
 
 
 def undo(draw_id: int) -> None:
-    """Winners back to waiting, the draw's outbox rows gone, the draw cancelled."""
+    """Winners back to waiting, the draw's outbox rows and pool snapshot gone, the draw
+    cancelled."""
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -121,6 +123,7 @@ def undo(draw_id: int) -> None:
             [draw_id],
         )
         cursor.execute("DELETE FROM lottery_win WHERE draw_id = %s", [draw_id])
+        cursor.execute("DELETE FROM reservations_poolsnapshot WHERE draw_id = %s", [draw_id])
         cursor.execute(
             "DELETE FROM notifications_outboxmessage "
             "WHERE dedupe_key LIKE %s OR dedupe_key LIKE %s",
