@@ -4,13 +4,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from city.admin import AllowListedLookupsMixin, SafeActionsMixin
+from city.phones import mask_phone
 from notifications.models import Kind, OutboxMessage
 from notifications.sealing import is_sealed
 from notifications.services import outbox_retry_failed
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:-8] + "****" + phone[-4:] if len(phone) >= 8 else phone
 
 
 @admin.register(OutboxMessage)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from city.models import Community, District, Town
+from city.phones import mask_phone
 
 
 class User(AbstractUser):
@@ -235,7 +236,7 @@ class SignInCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Win(models.Model):

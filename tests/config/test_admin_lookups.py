@@ -112,9 +112,9 @@ def test_officials_find_an_outbox_message_by_its_exact_recipient(client, officia
         )
     client.force_login(official)
     page = client.get(OUTBOX, {"q": "+8613800000009"}).content.decode()
-    assert "+86138****0009" in page and "+86138****0008" not in page
+    assert "138****0009" in page and "138****0008" not in page
     prefix = client.get(OUTBOX, {"q": "+86138"}).content.decode()
-    assert "+86138****0009" not in prefix  # exact, not a prefix to narrow down
+    assert "138****0009" not in prefix  # exact, not a prefix to narrow down
 
 
 @pytest.fixture

@@ -19,3 +19,12 @@ def test_every_declared_constraint_exists_in_the_database():
     }
     assert declared, "no constraints declared"
     assert sorted(declared - present) == []
+
+
+def test_every_form_of_one_phone_is_masked_the_same():
+    """One mask for staff pages, lists and exports, whatever form the number was kept in."""
+    from city.phones import mask_phone
+
+    forms = ["13800138000", "+8613800138000", "0086 138 0013 8000", "138-0013-8000"]
+    assert {mask_phone(form) for form in forms} == {"138****8000"}
+    assert {mask_phone(form) for form in ["0591-87010100", "+86 591 8701 0100"]} == {"059*****0100"}
