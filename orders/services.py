@@ -131,7 +131,7 @@ def _order_message(order: Order, reservation: Reservation) -> NewMessage:
         kind=kind,
         dedupe_key=f"order:{order.pk}",
         context=context,
-        language=reservation.resident.language,
+        language=reservation.language,  # as the win SMS: the language it was reserved in
     )
 
 
@@ -171,7 +171,7 @@ def order_place(
             # orders; the others wait, then see it ordered.
             reservation = (
                 Reservation.objects.select_for_update(of=("self",))
-                .select_related("won_draw", "resident", "community")
+                .select_related("won_draw", "community")
                 .get(pk=check.candidate.id)
             )
             reason = state_reason(candidate_of(reservation, config=config), now=now)
