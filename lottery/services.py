@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Final, Literal
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -245,15 +246,22 @@ def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
     return draw
 
 
+def _check_window(
+    *, opens: datetime.datetime, closes: datetime.datetime, draw_at: datetime.datetime
+) -> None:
+    """A purchase window closes after it opens, and opens no earlier than the draw."""
+    if closes <= opens:
+        raise Refused("bad_window", _("The purchase window must close after it opens."))
+    if opens < draw_at:
+        raise Refused("bad_window", _("The purchase window cannot open before the draw."))
+
+
 def draw_set_purchase_window(
     *, draw: Draw, opens: datetime.datetime, closes: datetime.datetime, actor: User | None
 ) -> Draw:
     """Rule 6: an official may move the draw's purchase window before the draw runs; the draw
     then gives every win this window."""
-    if closes <= opens:
-        raise Refused("bad_window", _("The purchase window must close after it opens."))
-    if opens < draw.scheduled_at:
-        raise Refused("bad_window", _("The purchase window cannot open before the draw."))
+    _check_window(opens=opens, closes=closes, draw_at=draw.scheduled_at)
     with transaction.atomic():
         changed = Draw.objects.filter(
             pk=draw.pk,
@@ -693,18 +701,26 @@ def _cancel_stopped(draw: Draw, error: BaseException, secret: str) -> CeremonySt
     )
 
 
+# `run_draw --purchase-opens now`: the purchase window opens as the draw is timed, at its pool
+# close (not when the command started, a moment before the draw).
+AT_THE_DRAW: Final = "at_the_draw"
+
+
 def draw_extra_at_once(
     *,
     quota: int,
     secret: str | None,
     public_value: str,
-    purchase_opens: datetime.datetime | None = None,
+    purchase_opens: datetime.datetime | Literal["at_the_draw"] | None = None,
     note: str = "run_draw: arrival recorded to cover the quota",
 ) -> CeremonyAtOnce:
     """An extra draw and its whole ceremony now, through the steps' own services (`run_draw`).
 
-    What would refuse it is checked before anything is written: another ceremony at once, or
-    another draw's pool closed and not drawn. The stock is topped up to the quota (an arrival
+    What would refuse it is checked before anything is written: a bad quota, secret or purchase
+    window (one opening before now: the draw is timed at its pool close, after this), another
+    ceremony at once, or another draw's pool closed and not drawn. `purchase_opens` (None: the
+    configuration's) is set through draw_set_purchase_window once the pool close has timed the
+    draw, in that close's transaction. The stock is topped up to the quota (an arrival
     recorded today) in the transaction that closes the pool, so a refused close records none.
     A draw made here never outlives its secret: a failure before the public value is fixed
     cancels the draw with the reason (CeremonyStopped); the public value and the secret are
@@ -717,6 +733,9 @@ def draw_extra_at_once(
     if secret is not None:
         secret = _secret_normalise(secret)
         commitment = algorithm.commitment(bytes.fromhex(secret))
+    hours = datetime.timedelta(hours=campaign_get().purchase_window_hours)
+    if isinstance(purchase_opens, datetime.datetime):
+        _check_window(opens=purchase_opens, closes=purchase_opens + hours, draw_at=timezone.now())
     with _one_ceremony_at_once():
         closed = Draw.objects.filter(status=DrawStatus.POOL_CLOSED).first()
         if closed is not None:
@@ -737,20 +756,6 @@ def draw_extra_at_once(
                 pool_cutoff=created + datetime.timedelta(minutes=30),
                 actor=None,
             )
-            if purchase_opens is not None:
-                closes = purchase_opens + datetime.timedelta(
-                    hours=campaign_get().purchase_window_hours
-                )
-                Draw.objects.filter(pk=draw.pk).update(
-                    purchase_opens_at=purchase_opens, purchase_closes_at=closes
-                )
-                _log(
-                    draw,
-                    "purchase_window_set",
-                    None,
-                    opens=purchase_opens.isoformat(),
-                    closes=closes.isoformat(),
-                )
             made = draw_commit(draw=draw, notary=None, commitment=commitment, now=timezone.now())
             # Marks the draw as this process's: should the process die outright before the
             # public value, beat cancels it (draws_at_once_orphaned_cancel).
@@ -763,6 +768,11 @@ def draw_extra_at_once(
                 draw = draw_close_pool(
                     draw=draw, quota=quota, actor=None, now=timezone.now(), at_once=True
                 )
+                if purchase_opens is not None:
+                    opens = draw.scheduled_at if purchase_opens == AT_THE_DRAW else purchase_opens
+                    draw = draw_set_purchase_window(
+                        draw=draw, opens=opens, closes=opens + hours, actor=None
+                    )
             with transaction.atomic():
                 draw = draw_fix_public_value(draw=draw, value=public_value, actor=None)
                 draw = draw_reveal(draw=draw, secret=secret, notary=None)
