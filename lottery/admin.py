@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from lottery import services
 from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArrival
 from lottery.selectors import draws_coming
-from lottery.tasks import progress_get, run_draw_task
+from lottery.tasks import progress_get
 from reservations import roles
 from reservations.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
 from reservations.services import Refused
@@ -322,10 +321,7 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             services.draw_reveal(draw=draw, secret=request.POST.get("secret", ""), notary=user)
             messages.success(request, _("The secret is revealed and matches the commitment."))
         elif step == "start" and official:
-            if not draw.secret:
-                raise Refused("not_ready", _("The secret has not been revealed yet."))
-            draw_pk, user_pk = draw.pk, user.pk
-            transaction.on_commit(lambda: run_draw_task.delay(draw_pk, user_pk))
+            services.draw_start(draw=draw, actor=user)
             messages.success(request, _("The draw has started."))
         elif step == "sign_off" and notary:
             services.draw_sign_off(draw=draw, notary=user, now=now)

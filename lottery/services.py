@@ -843,6 +843,26 @@ def _win_messages(draw: Draw, winners: list[_Winner]) -> Iterator[NewMessage]:
             )
 
 
+def draw_start(*, draw: Draw, actor: User | None) -> None:
+    """An official starts the draw whose secret is revealed: a worker runs it (draw_run, in
+    lottery.tasks) once this transaction commits. Starting it again while it runs changes
+    nothing (draw_run draws once); a draw that is not ready, or no longer waits to be drawn,
+    is refused."""
+    from lottery.tasks import run_draw_task  # the task calls these services
+
+    draw.refresh_from_db()
+    if draw.status != DrawStatus.POOL_CLOSED:
+        raise Refused(
+            "wrong_state",
+            _("This draw is %(status)s; that step is not possible now.")
+            % {"status": draw.get_status_display()},
+        )
+    if not draw.secret:
+        raise Refused("not_ready", _("The secret has not been revealed yet."))
+    draw_pk, actor_pk = draw.pk, actor.pk if actor else None
+    transaction.on_commit(lambda: run_draw_task.delay(draw_pk, actor_pk))
+
+
 def draw_run(
     *,
     draw: Draw,
