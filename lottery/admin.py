@@ -18,7 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lottery import services
-from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArrival
+from lottery.models import (
+    POOL_OPEN_STATES,
+    UNDRAWN_STATES,
+    Draw,
+    DrawLog,
+    DrawStatus,
+    SchedulePause,
+    SupplyArrival,
+)
 from lottery.selectors import draws_coming
 from lottery.tasks import progress_get
 from reservations import roles
@@ -286,10 +294,9 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             "postpone_form": postpone_form,
             "cancel_form": cancel_form,
             "window_form": window_form,
-            "can_set_window": draw.status
-            in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED),
-            "can_change_plan": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED),
-            "can_cancel": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
+            "can_set_window": draw.status in UNDRAWN_STATES,
+            "can_change_plan": draw.status in POOL_OPEN_STATES,
+            "can_cancel": draw.status in POOL_OPEN_STATES
             or (draw.status == DrawStatus.POOL_CLOSED and not draw.public_value_fixed),
             "commitment_late": draw.status == DrawStatus.SCHEDULED
             and timezone.now() >= draw.pool_cutoff,

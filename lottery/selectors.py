@@ -8,7 +8,15 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause, Win
+from lottery.models import (
+    DRAWN_STATES,
+    UNDRAWN_STATES,
+    Draw,
+    DrawFile,
+    DrawStatus,
+    SchedulePause,
+    Win,
+)
 from reservations.models import Reservation, ReservationState
 from reservations.selectors import campaign_get, draw_pool_cutoff, draw_schedule_next
 
@@ -56,7 +64,7 @@ def number_status(number: int) -> dict:
 
 def certificate_of(draw: Draw) -> dict:
     """`/draws/<id>/certificate.json`; each value null until its step has happened."""
-    drawn = draw.status in (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF)
+    drawn = draw.status in DRAWN_STATES
     return {
         "id": draw.pk,
         "algorithm": draw.algorithm,
@@ -111,7 +119,7 @@ def draws_coming(now: datetime.datetime | None = None) -> list[Draw]:
     so residents see what changed and why."""
     now = now or timezone.now()
     return list(
-        Draw.objects.exclude(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF])
+        Draw.objects.exclude(status__in=DRAWN_STATES)
         .filter(
             Q(status=DrawStatus.POOL_CLOSED) | Q(scheduled_at__gte=now - datetime.timedelta(days=7))
         )
@@ -123,11 +131,7 @@ def draws_for_calendar(
     now: datetime.datetime | None = None,
 ) -> tuple[list[Draw], list[Draw]]:
     """(coming, past): `draws_coming`, and the draws done, latest first."""
-    past = list(
-        Draw.objects.filter(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]).order_by(
-            "-scheduled_at"
-        )[:100]
-    )
+    past = list(Draw.objects.filter(status__in=DRAWN_STATES).order_by("-scheduled_at")[:100])
     return draws_coming(now), past
 
 
@@ -151,9 +155,8 @@ def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
     replaced = Draw.objects.filter(postponed_to=OuterRef("pk")).order_by("-scheduled_at")
     coming = (
         Draw.objects.filter(
-            Q(status__in=[DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED])
             # A draw still waiting for its commitment after its cut-off will be postponed.
-            | Q(status=DrawStatus.SCHEDULED, pool_cutoff__gt=now),
+            Q(status__in=UNDRAWN_STATES) & ~Q(status=DrawStatus.SCHEDULED, pool_cutoff__lte=now),
             scheduled_at__gte=now - datetime.timedelta(days=1),
         )
         # The draw it replaces, if it was postponed: in the same query (a page residents load).

@@ -26,6 +26,9 @@ from lottery import fairness as fairness_test
 from lottery import ranking
 from lottery import verify as algorithm
 from lottery.models import (
+    DRAWN_STATES,
+    POOL_OPEN_STATES,
+    UNDRAWN_STATES,
     Draw,
     DrawFile,
     DrawLog,
@@ -57,8 +60,6 @@ logger = logging.getLogger(__name__)
 # Beat keeps this many regular draws made ahead of time (rule 5: every 2 days, so 4 days).
 SLOTS_AHEAD = 2
 SCHEDULE_LOCK_KEY = 0x5055_4855_4901  # any constant the project uses for nothing else
-CLOSED_STATES = [DrawStatus.POOL_CLOSED, DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
-DRAWN_STATES = [DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
 # A committee's win message lists its numbers; this many keep it within two SMS segments.
 NUMBERS_PER_COMMITTEE_MESSAGE = 3
 
@@ -236,9 +237,9 @@ def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
     """The official's quota for a coming draw; the pool close fixes it (at most the stock)."""
     _check_quota(quota)
     with transaction.atomic():
-        changed = Draw.objects.filter(
-            pk=draw.pk, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
-        ).update(planned_quota=quota)
+        changed = Draw.objects.filter(pk=draw.pk, status__in=POOL_OPEN_STATES).update(
+            planned_quota=quota
+        )
         if not changed:
             raise Refused("wrong_state", _("The quota is fixed once the pool has closed."))
         _log(draw, "quota_planned", actor, planned_quota=quota)
@@ -263,10 +264,9 @@ def draw_set_purchase_window(
     then gives every win this window."""
     _check_window(opens=opens, closes=closes, draw_at=draw.scheduled_at)
     with transaction.atomic():
-        changed = Draw.objects.filter(
-            pk=draw.pk,
-            status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED],
-        ).update(purchase_opens_at=opens, purchase_closes_at=closes)
+        changed = Draw.objects.filter(pk=draw.pk, status__in=UNDRAWN_STATES).update(
+            purchase_opens_at=opens, purchase_closes_at=closes
+        )
         if not changed:
             raise Refused("wrong_state", _("The purchase window is fixed once the draw has run."))
         _log(draw, "purchase_window_set", actor, opens=opens.isoformat(), closes=closes.isoformat())
@@ -305,7 +305,7 @@ def draw_postpone(
     with transaction.atomic():
         _schedule_lock()
         old = Draw.objects.select_for_update().get(pk=draw.pk)
-        if old.status not in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED):
+        if old.status not in POOL_OPEN_STATES:
             raise Refused(
                 "wrong_state", _("Only a draw whose pool has not closed can be postponed.")
             )
@@ -345,7 +345,7 @@ def draw_cancel(*, draw: Draw, reason: str, actor: User | None) -> Draw:
     reason = _reason(reason)
     with transaction.atomic():
         changed = Draw.objects.filter(
-            Q(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED])
+            Q(status__in=POOL_OPEN_STATES)
             | Q(status=DrawStatus.POOL_CLOSED, public_value_fixed=False),
             pk=draw.pk,
         ).update(status=DrawStatus.CANCELLED, reason=reason)
@@ -367,9 +367,7 @@ def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -
         with transaction.atomic():
             _schedule_lock()
             pause = SchedulePause.objects.create(reason=reason, started_at=now, started_by=actor)
-            coming = Draw.objects.filter(
-                kind=Draw.Kind.REGULAR, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
-            )
+            coming = Draw.objects.filter(kind=Draw.Kind.REGULAR, status__in=POOL_OPEN_STATES)
             for draw in coming.select_for_update():
                 # The slot is given back: resumed in time, the schedule makes the draw again.
                 Draw.objects.filter(pk=draw.pk).update(

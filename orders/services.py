@@ -16,8 +16,8 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from lottery.models import Draw
-from lottery.services import DRAWN_STATES, draw_wins_settle, win_settle
+from lottery.models import DRAWN_STATES, Draw
+from lottery.services import draw_wins_settle, win_settle
 from notifications.models import Kind, OutboxMessage
 from notifications.services import NewMessage, messages_enqueue
 from orders.models import Order, OrderStatus, Partner
