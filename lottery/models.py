@@ -44,8 +44,6 @@ class DrawStatus(models.TextChoices):
 POOL_OPEN_STATES = (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
 # Not drawn yet, nor postponed or cancelled: its purchase window may still move.
 UNDRAWN_STATES = (*POOL_OPEN_STATES, DrawStatus.POOL_CLOSED)
-# The pool has closed (whether or not drawn since): who is in it is fixed and published.
-POOL_CLOSED_STATES = (DrawStatus.POOL_CLOSED, DrawStatus.DRAWN, DrawStatus.SIGNED_OFF)
 # Drawn (and perhaps signed off): its winners are fixed, published and count against stock.
 DRAWN_STATES = (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF)
 

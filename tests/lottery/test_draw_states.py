@@ -9,7 +9,6 @@ from django.conf import settings
 
 from lottery.models import (
     DRAWN_STATES,
-    POOL_CLOSED_STATES,
     POOL_OPEN_STATES,
     UNDRAWN_STATES,
     DrawStatus,
@@ -43,7 +42,6 @@ def _spelled_out_sets(path: Path) -> list[str]:
 def test_the_sets_of_draw_states_mean_what_the_rules_say():
     assert POOL_OPEN_STATES == (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
     assert UNDRAWN_STATES == (*POOL_OPEN_STATES, DrawStatus.POOL_CLOSED)
-    assert POOL_CLOSED_STATES == (DrawStatus.POOL_CLOSED, *DRAWN_STATES)
     assert DRAWN_STATES == (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF)
 
 
