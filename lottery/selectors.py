@@ -1,4 +1,6 @@
-"""Reads of draws for the public pages: numbers only, nothing personal."""
+"""Reads of draws: the public pages' (calendar, certificate, published files, "did number X
+win?": numbers only, nothing personal), the schedule notice residents' pages show, and wins
+recorded but not yet settled onto their reservations (`pending_wins_apply`)."""
 
 import datetime
 from collections.abc import Iterator

@@ -1,8 +1,12 @@
-"""The life of a draw: schedule, commitment, pool close, public value, reveal, draw, sign-off.
+"""The life of a draw: supply and stock; the schedule (regular and extra draws, planned quota,
+purchase window, postponing, cancelling, pausing); the ceremony (commitment, pool close, public
+value, reveal, start, draw, sign-off) and `run_draw`'s whole ceremony at once; settling wins onto
+their reservations; fairness figures.
 
 Every transition is a conditional update of the draw's status inside the transaction that does
-its work, and leaves an entry in the append-only draw log. The algorithm itself is in
-`lottery/verify.py`, the file anyone can download to check a draw.
+its work, and leaves an entry in the append-only draw log. The algorithm's rules are in
+`lottery/verify.py`, the file anyone can download to check a draw; the winners are ranked by
+`lottery/ranking.py`, exactly as it does.
 """
 
 import datetime

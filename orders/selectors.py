@@ -1,4 +1,5 @@
-"""Reads for the partner: who may buy (rules 6, 8, 10), and orders as partners see them."""
+"""Reads for the partner: who may buy (rules 6, 8, 10), and orders as partners see them; a
+win's order for the resident's page (`order_live_for`)."""
 
 import datetime
 import math

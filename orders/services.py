@@ -1,4 +1,5 @@
-"""Partners and their tokens; orders (one pack per win, rule 8); wins that lapse (rule 6).
+"""Partners and their tokens; orders and their steps (one pack per win, rule 8), with the order
+or pickup SMS; wins that lapse, and the reminder before they do (rule 6).
 
 Every race here is closed by the database: the win's row is locked while an order is placed,
 a partial unique constraint allows one live order per win, the partner's order id is unique
