@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,9 +21,17 @@ from city import roles
 from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
 from city.errors import Refused
 from lottery import services
-from lottery.models import Draw, DrawLog, DrawStatus, SchedulePause, SupplyArrival
+from lottery.models import (
+    POOL_OPEN_STATES,
+    UNDRAWN_STATES,
+    Draw,
+    DrawLog,
+    DrawStatus,
+    SchedulePause,
+    SupplyArrival,
+)
 from lottery.selectors import draws_coming
-from lottery.tasks import progress_get, run_draw_task
+from lottery.tasks import progress_get
 
 
 def is_official(user) -> bool:
@@ -287,10 +294,9 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             "postpone_form": postpone_form,
             "cancel_form": cancel_form,
             "window_form": window_form,
-            "can_set_window": draw.status
-            in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED),
-            "can_change_plan": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED),
-            "can_cancel": draw.status in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
+            "can_set_window": draw.status in UNDRAWN_STATES,
+            "can_change_plan": draw.status in POOL_OPEN_STATES,
+            "can_cancel": draw.status in POOL_OPEN_STATES
             or (draw.status == DrawStatus.POOL_CLOSED and not draw.public_value_fixed),
             "commitment_late": draw.status == DrawStatus.SCHEDULED
             and timezone.now() >= draw.pool_cutoff,
@@ -322,10 +328,7 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             services.draw_reveal(draw=draw, secret=request.POST.get("secret", ""), notary=user)
             messages.success(request, _("The secret is revealed and matches the commitment."))
         elif step == "start" and official:
-            if not draw.secret:
-                raise Refused("not_ready", _("The secret has not been revealed yet."))
-            draw_pk, user_pk = draw.pk, user.pk
-            transaction.on_commit(lambda: run_draw_task.delay(draw_pk, user_pk))
+            services.draw_start(draw=draw, actor=user)
             messages.success(request, _("The draw has started."))
         elif step == "sign_off" and notary:
             services.draw_sign_off(draw=draw, notary=user, now=now)

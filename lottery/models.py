@@ -42,6 +42,17 @@ class DrawStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+# The sets of states the rules speak of, named once; every filter and check uses these.
+# Before the pool closes: the draw may still be planned, postponed and cancelled freely.
+POOL_OPEN_STATES = (DrawStatus.SCHEDULED, DrawStatus.COMMITTED)
+# Not drawn yet, nor postponed or cancelled: its purchase window may still move.
+UNDRAWN_STATES = (*POOL_OPEN_STATES, DrawStatus.POOL_CLOSED)
+# Drawn (and perhaps signed off): its winners are fixed, published and count against stock.
+DRAWN_STATES = (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF)
+# Closed: the pool has closed and the draw goes on (a pool that is in the draw's record for good).
+POOL_CLOSED_STATES = (DrawStatus.POOL_CLOSED, *DRAWN_STATES)
+
+
 class Draw(models.Model):
     """One lottery draw and its certificate (DOMAIN "The draw, exactly", version 1).
 
@@ -112,18 +123,18 @@ class Draw(models.Model):
             # Rule 5: at most one draw between pool closed and drawn at any time.
             models.UniqueConstraint(
                 fields=["status"],
-                condition=Q(status="pool_closed"),
+                condition=Q(status=DrawStatus.POOL_CLOSED),
                 name="one_draw_between_pool_close_and_draw",
             ),
             # Beat may run twice at once: a slot holds one live draw (a postponed one hands its
             # slot to the draw that replaces it).
             models.UniqueConstraint(
                 fields=["slot"],
-                condition=~Q(status="postponed"),
+                condition=~Q(status=DrawStatus.POSTPONED),
                 name="one_draw_per_schedule_slot",
             ),
             models.CheckConstraint(
-                condition=~Q(status="postponed") | Q(postponed_to__isnull=False),
+                condition=~Q(status=DrawStatus.POSTPONED) | Q(postponed_to__isnull=False),
                 name="postponed_draw_points_to_its_replacement",
             ),
             models.CheckConstraint(
@@ -131,11 +142,14 @@ class Draw(models.Model):
                 name="draw_pool_closes_before_the_draw",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["scheduled", "postponed", "cancelled"]) | ~Q(commitment=""),
+                condition=Q(
+                    status__in=[DrawStatus.SCHEDULED, DrawStatus.POSTPONED, DrawStatus.CANCELLED]
+                )
+                | ~Q(commitment=""),
                 name="draw_committed_before_it_goes_on",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["drawn", "signed_off"])
+                condition=~Q(status__in=list(DRAWN_STATES))
                 | (
                     ~Q(secret="")
                     & Q(winners_count__isnull=False)

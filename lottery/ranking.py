@@ -122,9 +122,3 @@ def winning_lines(
         kept = heapq.nsmallest(quota, ((rank_of(line), line) for line in lines))
     # Lines are fixed-width digits, so ordering them as bytes orders them as numbers.
     return sorted(line for _, line in heapq.nsmallest(quota, kept))
-
-
-def winners(key: bytes, pool: list[int], quota: int, **options) -> list[int]:
-    """`winning_lines` for a pool given as numbers."""
-    lines = [b"%08d" % number for number in pool]
-    return [int(line) for line in winning_lines(key, lines, quota, **options)]

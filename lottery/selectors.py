@@ -1,4 +1,6 @@
-"""Reads of draws for the public pages: numbers only, nothing personal."""
+"""Reads of draws: the public pages' (calendar, certificate, published files, "did number X
+win?": numbers only, nothing personal), the schedule notice residents' pages show, and wins
+recorded but not yet settled onto their reservations (`pending_wins_apply`)."""
 
 import datetime
 from collections.abc import Iterator
@@ -10,7 +12,15 @@ from django.utils import timezone
 
 from city.models import CampaignConfig
 from city.selectors import campaign_get
-from lottery.models import Draw, DrawFile, DrawStatus, SchedulePause
+from lottery.models import (
+    DRAWN_STATES,
+    POOL_CLOSED_STATES,
+    UNDRAWN_STATES,
+    Draw,
+    DrawFile,
+    DrawStatus,
+    SchedulePause,
+)
 from lottery.schedule import draw_pool_cutoff, draw_schedule_next
 from reservations.models import Reservation, ReservationState
 from reservations.selectors import pending_wins_apply
@@ -40,7 +50,7 @@ def number_status(number: int) -> dict:
 
 def certificate_of(draw: Draw) -> dict:
     """`/draws/<id>/certificate.json`; each value null until its step has happened."""
-    drawn = draw.status in (DrawStatus.DRAWN, DrawStatus.SIGNED_OFF)
+    drawn = draw.status in DRAWN_STATES
     return {
         "id": draw.pk,
         "algorithm": draw.algorithm,
@@ -95,7 +105,7 @@ def draws_coming(now: datetime.datetime | None = None) -> list[Draw]:
     so residents see what changed and why."""
     now = now or timezone.now()
     return list(
-        Draw.objects.exclude(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF])
+        Draw.objects.exclude(status__in=DRAWN_STATES)
         .filter(
             Q(status=DrawStatus.POOL_CLOSED) | Q(scheduled_at__gte=now - datetime.timedelta(days=7))
         )
@@ -107,11 +117,7 @@ def draws_for_calendar(
     now: datetime.datetime | None = None,
 ) -> tuple[list[Draw], list[Draw]]:
     """(coming, past): `draws_coming`, and the draws done, latest first."""
-    past = list(
-        Draw.objects.filter(status__in=[DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]).order_by(
-            "-scheduled_at"
-        )[:100]
-    )
+    past = list(Draw.objects.filter(status__in=DRAWN_STATES).order_by("-scheduled_at")[:100])
     return draws_coming(now), past
 
 
@@ -135,9 +141,8 @@ def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
     replaced = Draw.objects.filter(postponed_to=OuterRef("pk")).order_by("-scheduled_at")
     coming = (
         Draw.objects.filter(
-            Q(status__in=[DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED])
             # A draw still waiting for its commitment after its cut-off will be postponed.
-            | Q(status=DrawStatus.SCHEDULED, pool_cutoff__gt=now),
+            Q(status__in=UNDRAWN_STATES) & ~Q(status=DrawStatus.SCHEDULED, pool_cutoff__lte=now),
             scheduled_at__gte=now - datetime.timedelta(days=1),
         )
         # The draw it replaces, if it was postponed: in the same query (a page residents load).
@@ -176,7 +181,7 @@ def draws_entered(
     if Draw.objects.exists():
         end = reservation.cancelled_at or now
         closed = Draw.objects.filter(
-            status__in=["pool_closed", "drawn", "signed_off"],
+            status__in=POOL_CLOSED_STATES,
             pool_cutoff__gt=reservation.created_at,
             pool_cutoff__lte=end,
         )

@@ -1,8 +1,12 @@
-"""The life of a draw: schedule, commitment, pool close, public value, reveal, draw, sign-off.
+"""The life of a draw: supply and stock; the schedule (regular and extra draws, planned quota,
+purchase window, postponing, cancelling, pausing); the ceremony (commitment, pool close, public
+value, reveal, start, draw, sign-off) and `run_draw`'s whole ceremony at once; settling wins onto
+their reservations; fairness figures.
 
 Every transition is a conditional update of the draw's status inside the transaction that does
-its work, and leaves an entry in the append-only draw log. The algorithm itself is in
-`lottery/verify.py`, the file anyone can download to check a draw.
+its work, and leaves an entry in the append-only draw log. The algorithm's rules are in
+`lottery/verify.py`, the file anyone can download to check a draw; the winners are ranked by
+`lottery/ranking.py`, exactly as it does.
 """
 
 import datetime
@@ -12,6 +16,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Final, Literal
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -28,6 +33,9 @@ from lottery import fairness as fairness_test
 from lottery import ranking
 from lottery import verify as algorithm
 from lottery.models import (
+    DRAWN_STATES,
+    POOL_OPEN_STATES,
+    UNDRAWN_STATES,
     Draw,
     DrawFile,
     DrawLog,
@@ -48,8 +56,6 @@ logger = logging.getLogger(__name__)
 # Beat keeps this many regular draws made ahead of time (rule 5: every 2 days, so 4 days).
 SLOTS_AHEAD = 2
 SCHEDULE_LOCK_KEY = 0x5055_4855_4901  # any constant the project uses for nothing else
-CLOSED_STATES = [DrawStatus.POOL_CLOSED, DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
-DRAWN_STATES = [DrawStatus.DRAWN, DrawStatus.SIGNED_OFF]
 # A committee's win message lists its numbers; this many keep it within two SMS segments.
 NUMBERS_PER_COMMITTEE_MESSAGE = 3
 
@@ -221,9 +227,9 @@ def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
     """The official's quota for a coming draw; the pool close fixes it (at most the stock)."""
     _check_quota(quota)
     with transaction.atomic():
-        changed = Draw.objects.filter(
-            pk=draw.pk, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
-        ).update(planned_quota=quota)
+        changed = Draw.objects.filter(pk=draw.pk, status__in=POOL_OPEN_STATES).update(
+            planned_quota=quota
+        )
         if not changed:
             raise Refused("wrong_state", _("The quota is fixed once the pool has closed."))
         _log(draw, "quota_planned", actor, planned_quota=quota)
@@ -231,20 +237,26 @@ def draw_plan_quota(*, draw: Draw, quota: int, actor: User | None) -> Draw:
     return draw
 
 
+def _check_window(
+    *, opens: datetime.datetime, closes: datetime.datetime, draw_at: datetime.datetime
+) -> None:
+    """A purchase window closes after it opens, and opens no earlier than the draw."""
+    if closes <= opens:
+        raise Refused("bad_window", _("The purchase window must close after it opens."))
+    if opens < draw_at:
+        raise Refused("bad_window", _("The purchase window cannot open before the draw."))
+
+
 def draw_set_purchase_window(
     *, draw: Draw, opens: datetime.datetime, closes: datetime.datetime, actor: User | None
 ) -> Draw:
     """Rule 6: an official may move the draw's purchase window before the draw runs; the draw
     then gives every win this window."""
-    if closes <= opens:
-        raise Refused("bad_window", _("The purchase window must close after it opens."))
-    if opens < draw.scheduled_at:
-        raise Refused("bad_window", _("The purchase window cannot open before the draw."))
+    _check_window(opens=opens, closes=closes, draw_at=draw.scheduled_at)
     with transaction.atomic():
-        changed = Draw.objects.filter(
-            pk=draw.pk,
-            status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED, DrawStatus.POOL_CLOSED],
-        ).update(purchase_opens_at=opens, purchase_closes_at=closes)
+        changed = Draw.objects.filter(pk=draw.pk, status__in=UNDRAWN_STATES).update(
+            purchase_opens_at=opens, purchase_closes_at=closes
+        )
         if not changed:
             raise Refused("wrong_state", _("The purchase window is fixed once the draw has run."))
         _log(draw, "purchase_window_set", actor, opens=opens.isoformat(), closes=closes.isoformat())
@@ -283,7 +295,7 @@ def draw_postpone(
     with transaction.atomic():
         _schedule_lock()
         old = Draw.objects.select_for_update().get(pk=draw.pk)
-        if old.status not in (DrawStatus.SCHEDULED, DrawStatus.COMMITTED):
+        if old.status not in POOL_OPEN_STATES:
             raise Refused(
                 "wrong_state", _("Only a draw whose pool has not closed can be postponed.")
             )
@@ -323,7 +335,7 @@ def draw_cancel(*, draw: Draw, reason: str, actor: User | None) -> Draw:
     reason = _reason(reason)
     with transaction.atomic():
         changed = Draw.objects.filter(
-            Q(status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED])
+            Q(status__in=POOL_OPEN_STATES)
             | Q(status=DrawStatus.POOL_CLOSED, public_value_fixed=False),
             pk=draw.pk,
         ).update(status=DrawStatus.CANCELLED, reason=reason)
@@ -346,9 +358,7 @@ def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -
         with transaction.atomic():
             _schedule_lock()
             pause = SchedulePause.objects.create(reason=reason, started_at=now, started_by=actor)
-            coming = Draw.objects.filter(
-                kind=Draw.Kind.REGULAR, status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
-            )
+            coming = Draw.objects.filter(kind=Draw.Kind.REGULAR, status__in=POOL_OPEN_STATES)
             for draw in coming.select_for_update():
                 # The slot is given back: resumed in time, the schedule makes the draw again.
                 Draw.objects.filter(pk=draw.pk).update(
@@ -682,18 +692,26 @@ def _cancel_stopped(draw: Draw, error: BaseException, secret: str) -> CeremonySt
     )
 
 
+# `run_draw --purchase-opens now`: the purchase window opens as the draw is timed, at its pool
+# close (not when the command started, a moment before the draw).
+AT_THE_DRAW: Final = "at_the_draw"
+
+
 def draw_extra_at_once(
     *,
     quota: int,
     secret: str | None,
     public_value: str,
-    purchase_opens: datetime.datetime | None = None,
+    purchase_opens: datetime.datetime | Literal["at_the_draw"] | None = None,
     note: str = "run_draw: arrival recorded to cover the quota",
 ) -> CeremonyAtOnce:
     """An extra draw and its whole ceremony now, through the steps' own services (`run_draw`).
 
-    What would refuse it is checked before anything is written: another ceremony at once, or
-    another draw's pool closed and not drawn. The stock is topped up to the quota (an arrival
+    What would refuse it is checked before anything is written: a bad quota, secret or purchase
+    window (one opening before now: the draw is timed at its pool close, after this), another
+    ceremony at once, or another draw's pool closed and not drawn. `purchase_opens` (None: the
+    configuration's) is set through draw_set_purchase_window once the pool close has timed the
+    draw, in that close's transaction. The stock is topped up to the quota (an arrival
     recorded today) in the transaction that closes the pool, so a refused close records none.
     A draw made here never outlives its secret: a failure before the public value is fixed
     cancels the draw with the reason (CeremonyStopped); the public value and the secret are
@@ -706,6 +724,9 @@ def draw_extra_at_once(
     if secret is not None:
         secret = _secret_normalise(secret)
         commitment = algorithm.commitment(bytes.fromhex(secret))
+    hours = datetime.timedelta(hours=campaign_get().purchase_window_hours)
+    if isinstance(purchase_opens, datetime.datetime):
+        _check_window(opens=purchase_opens, closes=purchase_opens + hours, draw_at=timezone.now())
     with _one_ceremony_at_once():
         closed = Draw.objects.filter(status=DrawStatus.POOL_CLOSED).first()
         if closed is not None:
@@ -726,20 +747,6 @@ def draw_extra_at_once(
                 pool_cutoff=created + datetime.timedelta(minutes=30),
                 actor=None,
             )
-            if purchase_opens is not None:
-                closes = purchase_opens + datetime.timedelta(
-                    hours=campaign_get().purchase_window_hours
-                )
-                Draw.objects.filter(pk=draw.pk).update(
-                    purchase_opens_at=purchase_opens, purchase_closes_at=closes
-                )
-                _log(
-                    draw,
-                    "purchase_window_set",
-                    None,
-                    opens=purchase_opens.isoformat(),
-                    closes=closes.isoformat(),
-                )
             made = draw_commit(draw=draw, notary=None, commitment=commitment, now=timezone.now())
             # Marks the draw as this process's: should the process die outright before the
             # public value, beat cancels it (draws_at_once_orphaned_cancel).
@@ -752,6 +759,11 @@ def draw_extra_at_once(
                 draw = draw_close_pool(
                     draw=draw, quota=quota, actor=None, now=timezone.now(), at_once=True
                 )
+                if purchase_opens is not None:
+                    opens = draw.scheduled_at if purchase_opens == AT_THE_DRAW else purchase_opens
+                    draw = draw_set_purchase_window(
+                        draw=draw, opens=opens, closes=opens + hours, actor=None
+                    )
             with transaction.atomic():
                 draw = draw_fix_public_value(draw=draw, value=public_value, actor=None)
                 draw = draw_reveal(draw=draw, secret=secret, notary=None)
@@ -808,6 +820,26 @@ def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage
                     },
                 )
             )
+
+
+def draw_start(*, draw: Draw, actor: User | None) -> None:
+    """An official starts the draw whose secret is revealed: a worker runs it (draw_run, in
+    lottery.tasks) once this transaction commits. Starting it again while it runs changes
+    nothing (draw_run draws once); a draw that is not ready, or no longer waits to be drawn,
+    is refused."""
+    from lottery.tasks import run_draw_task  # the task calls these services
+
+    draw.refresh_from_db()
+    if draw.status != DrawStatus.POOL_CLOSED:
+        raise Refused(
+            "wrong_state",
+            _("This draw is %(status)s; that step is not possible now.")
+            % {"status": draw.get_status_display()},
+        )
+    if not draw.secret:
+        raise Refused("not_ready", _("The secret has not been revealed yet."))
+    draw_pk, actor_pk = draw.pk, actor.pk if actor else None
+    transaction.on_commit(lambda: run_draw_task.delay(draw_pk, actor_pk))
 
 
 def draw_run(

@@ -18,8 +18,14 @@ The algorithm (DOMAIN.md, "The draw, exactly"):
 - winners file: the winning numbers ascending, each followed by "\\n"; winners_digest its
   SHA-256.
 
-The server imports these functions, so what it publishes and what this file checks are
-computed by the same lines.
+What the server shares with this file, line for line: `commitment` (made of a secret the system
+generates, checked at reveal), `normalise_public_value` (B as stored), `draw_key`, and
+`line_ranker` (the HMAC of a line, which lottery/ranking.py runs on both cores). The rest the
+server does its own way, and the tests hold it to this file: PostgreSQL writes the pool file
+and its digest at pool close, lottery/ranking.py picks the winners (checked against `winners`),
+and the winners file is written in lottery/services.py. `number_lines`, `file_digest`, `rank`
+and `ranker` are the rules above as functions, for anyone checking by hand; `verify` and `main`
+are the verifier.
 """
 
 import hashlib

@@ -8,7 +8,8 @@ once, only when a pooled connection turned out to be closed (Redis restarted): n
 timeout, which would double the wait. The error then reaches the view, and the site answers 503
 (config/outage.py).
 
-Lives in notifications, the lowest app: reservations and config import it, not the reverse.
+Lives in notifications, below the apps that use it: config, reservations and lottery import it,
+not the reverse.
 """
 
 from functools import lru_cache

@@ -1,10 +1,12 @@
-"""Reads for the partner: who may buy (rules 6, 8, 10), and orders as partners see them."""
+"""Reads for the partner: who may buy (rules 6, 8, 10), and orders as partners see them; a
+win's order for the resident's page (`order_live_for`)."""
 
 import datetime
 import math
 import time
 import unicodedata
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -116,32 +118,58 @@ def _latest_per_resident(candidates: list[Candidate]) -> list[Candidate]:
     return [c for c in latest.values() if c.state != ReservationState.CANCELLED]
 
 
-# Normalised committee phone -> community ids, rebuilt at most this often: every partner
-# request for a phone looks here, and an official's edit of a committee's phone shows within it.
+# How long a process keeps its index of committee phones: every partner request for a phone
+# looks there, and an official's edit of a committee's phone shows within this.
 COMMITTEE_PHONES_TTL_SECONDS = 60.0
-_committee_phones: tuple[float, dict[str, list[int]]] = (-math.inf, {})
 
 
-def _communities_with_phone(phone: str) -> list[int]:
-    """The communities whose phone (as officials typed it) normalises to `phone`."""
-    global _committee_phones
-    built, index = _committee_phones
-    if time.monotonic() - built > COMMITTEE_PHONES_TTL_SECONDS:
-        index = {}
+class CommitteePhones:
+    """Normalised committee phone -> the ids of the communities that have it, built from every
+    community's phone (as officials typed it) and kept in this process for `ttl` seconds. A
+    plain dictionary read on the partner's hottest path, where a shared cache would cost a
+    round trip or an unpickling per request."""
+
+    def __init__(self, *, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._built: tuple[float, dict[str, list[int]]] = (-math.inf, {})
+
+    def communities(self, phone: str) -> list[int]:
+        built, index = self._built
+        if self.clock() - built > self.ttl:
+            index = self._index()
+            self._built = (self.clock(), index)  # one assignment: threads see old or new
+        return index.get(phone, [])
+
+    def forget(self) -> None:
+        """The next look-up builds the index again."""
+        self._built = (-math.inf, {})
+
+    @staticmethod
+    def _index() -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
         for community_id, community_phone in Community.objects.values_list("id", "phone"):
             try:
                 key = normalize_contact_phone(community_phone)
             except ValidationError:  # an official typed something that is not a phone
                 continue
             index.setdefault(key, []).append(community_id)
-        _committee_phones = (time.monotonic(), index)
-    return index.get(phone, [])
+        return index
+
+
+committee_phones = CommitteePhones(ttl=COMMITTEE_PHONES_TTL_SECONDS)
+
+
+def committee_phones_forget() -> None:
+    """Rebuild this process's index of committee phones at its next look-up (tests, which load
+    new communities each time, and anything that must see an edit at once)."""
+    committee_phones.forget()
 
 
 def _committee_reservations(phone: str) -> list[Reservation]:
     """Reservations a committee made for its residents under this phone (rule 10), compared as
     normalised, not as typed."""
-    ids = _communities_with_phone(phone)
+    ids = committee_phones.communities(phone)
     if not ids:
         return []
     found = Reservation.objects.filter(community_id__in=ids, by_committee=True).select_related(

@@ -1,4 +1,5 @@
-"""Partners and their tokens; orders (one pack per win, rule 8); wins that lapse (rule 6).
+"""Partners and their tokens; orders and their steps (one pack per win, rule 8), with the order
+or pickup SMS; wins that lapse, and the reminder before they do (rule 6).
 
 Every race here is closed by the database: the win's row is locked while an order is placed,
 a partial unique constraint allows one live order per win, the partner's order id is unique
@@ -18,9 +19,9 @@ from django.utils import timezone
 
 from city.phones import phone_e164
 from city.selectors import campaign_get
-from lottery.models import Draw
+from lottery.models import DRAWN_STATES, Draw
 from lottery.schedule import purchase_window
-from lottery.services import DRAWN_STATES, draw_wins_settle
+from lottery.services import draw_wins_settle
 from notifications.models import Kind, OutboxMessage
 from notifications.services import NewMessage, messages_enqueue
 from orders.models import Order, OrderStatus, Partner
@@ -133,7 +134,7 @@ def _order_message(order: Order, reservation: Reservation) -> NewMessage:
         kind=kind,
         dedupe_key=f"order:{order.pk}",
         context=context,
-        language=reservation.resident.language,
+        language=reservation.language,  # as the win SMS: the language it was reserved in
     )
 
 

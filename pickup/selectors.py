@@ -1,7 +1,8 @@
 """Routing (rule 9): where a win's pack goes, and on which day.
 
-Orders use these rules; nothing else decides them. A committee-registered resident's
-reservation carries their committee's town and address, so the same rules route it there.
+Orders and the resident's page use these rules; nothing else decides them. A
+committee-registered resident's reservation carries their committee's town and address, so the
+same rules route it there.
 """
 
 import datetime

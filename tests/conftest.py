@@ -26,9 +26,9 @@ def empty_redis(settings):
 def fresh_committee_phones():
     """Each test loads its own communities (new ids): the partner API's index of committee
     phones, kept for a minute in a real process, must not outlive a test."""
-    from orders import selectors
+    from orders.selectors import committee_phones_forget
 
-    selectors._committee_phones = (float("-inf"), {})
+    committee_phones_forget()
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from city.errors import Refused
 from config.celery_app import app as celery_app
+from lottery import services
 from lottery.models import DrawStatus
-from tests.lottery.helpers import POOL, SECRET, seed_pool
+from tests.lottery.helpers import COMMITMENT, POOL, SECRET, seed_pool
 from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +111,69 @@ def test_a_refused_step_says_why_and_changes_nothing(client, draw, official, not
     assert "more than the stock" in response.content.decode()
     draw.refresh_from_db()
     assert draw.status == DrawStatus.COMMITTED
+
+
+def _revealed(draw):
+    """The draw up to its last step before the start: pool closed, value fixed, secret shown."""
+    services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=BEFORE_CUTOFF)
+    draw = services.draw_close_pool(draw=draw, quota=2, actor=None, now=AFTER_CUTOFF)
+    draw = services.draw_fix_public_value(draw=draw, value="3 5 2 6 1 4", actor=None)
+    return services.draw_reveal(draw=draw, secret=SECRET, notary=None)
+
+
+def test_a_draw_is_started_only_once_its_secret_is_revealed(
+    draw, official, eager_celery, django_capture_on_commit_callbacks
+):
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=BEFORE_CUTOFF)
+    services.draw_close_pool(draw=draw, quota=2, actor=None, now=AFTER_CUTOFF)
+    with django_capture_on_commit_callbacks() as queued, pytest.raises(Refused) as refused:
+        services.draw_start(draw=draw, actor=official)
+    assert refused.value.code == "not_ready"
+    assert not queued  # no worker is asked to run it
+    draw = services.draw_fix_public_value(draw=draw, value="3 5 2 6 1 4", actor=None)
+    with django_capture_on_commit_callbacks() as queued, pytest.raises(Refused) as refused:
+        services.draw_start(draw=draw, actor=official)
+    assert refused.value.code == "not_ready"
+    assert not queued
+    draw = services.draw_reveal(draw=draw, secret=SECRET, notary=None)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        services.draw_start(draw=draw, actor=official)
+    assert len(queued) == 1
+    draw.refresh_from_db()
+    assert draw.status == DrawStatus.DRAWN and draw.log.get(action="drawn").actor == official
+
+
+def test_a_draw_not_waiting_to_be_drawn_is_not_started(
+    draw, official, django_capture_on_commit_callbacks
+):
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    with django_capture_on_commit_callbacks() as queued, pytest.raises(Refused) as refused:
+        services.draw_start(draw=draw, actor=official)  # scheduled: its pool is still open
+    assert refused.value.code == "wrong_state"
+    draw = _revealed(draw)
+    services.draw_run(draw=draw, actor=None, now=at(2020, 2, 19, 10))
+    with django_capture_on_commit_callbacks() as queued, pytest.raises(Refused) as refused:
+        services.draw_start(draw=draw, actor=official)  # drawn already
+    assert refused.value.code == "wrong_state"
+    assert not queued
+
+
+def test_starting_a_drawn_draw_from_the_ceremony_page_says_why_not(
+    client, draw, official, django_capture_on_commit_callbacks
+):
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    draw = _revealed(draw)
+    services.draw_run(draw=draw, actor=None, now=at(2020, 2, 19, 10))
+    client.force_login(official)
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            ceremony_url(draw), {"step": "start"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    page = response.content.decode()
+    assert "This draw is drawn; that step is not possible now." in page
+    assert "The draw has started." not in page
+    assert not queued
 
 
 def test_officials_add_an_extra_draw(client, official, campaign):

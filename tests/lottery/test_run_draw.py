@@ -11,12 +11,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from lottery import services
 from lottery import verify as algorithm
 from lottery.models import Draw, DrawLog, DrawStatus, SupplyArrival
+from lottery.schedule import purchase_window
 from reservations.models import Reservation
 from tests.helpers import subprocess_env
 from tests.lottery.helpers import COMMITMENT, POOL, SECRET, seed_pool
@@ -252,3 +253,58 @@ def test_a_run_draw_killed_outright_before_its_public_value_is_cancelled_by_beat
     assert draw.log.filter(action="cancelled").exists()
     assert not SupplyArrival.objects.exists()  # its top-up went with its pool close
     no_orphan()
+
+
+def test_purchase_opens_now_opens_the_window_as_the_draw_runs_and_logs_it(campaign):
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    out = StringIO()
+    call_command("run_draw", "--quota", "2", "--purchase-opens", "now", stdout=out)
+    draw = Draw.objects.get(pk=int(out.getvalue().split()[-1]))
+    assert draw.status == DrawStatus.DRAWN
+    hours = datetime.timedelta(hours=campaign.purchase_window_hours)
+    assert draw.purchase_opens_at == draw.scheduled_at  # not a moment before the draw
+    assert draw.purchase_closes_at == draw.scheduled_at + hours
+    logged = DrawLog.objects.get(draw=draw, action="purchase_window_set")
+    assert logged.details == {
+        "opens": draw.purchase_opens_at.isoformat(),
+        "closes": draw.purchase_closes_at.isoformat(),
+    }
+    actions = list(DrawLog.objects.filter(draw=draw).values_list("action", flat=True))
+    assert actions.index("pool_closed") < actions.index("purchase_window_set")
+    assert actions.index("purchase_window_set") < actions.index("drawn")
+
+
+def test_purchase_opens_at_a_later_time_gives_the_wins_that_window(campaign):
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    opens = timezone.localtime() + datetime.timedelta(days=1)
+    out = StringIO()
+    call_command(
+        "run_draw",
+        "--quota",
+        "2",
+        "--purchase-opens",
+        opens.replace(tzinfo=None, microsecond=0).isoformat(),  # the city's time
+        stdout=out,
+    )
+    draw = Draw.objects.get(pk=int(out.getvalue().split()[-1]))
+    opens = opens.replace(microsecond=0)
+    closes = opens + datetime.timedelta(hours=campaign.purchase_window_hours)
+    assert (draw.purchase_opens_at, draw.purchase_closes_at) == (opens, closes)
+    assert DrawLog.objects.get(draw=draw, action="purchase_window_set").details == {
+        "opens": opens.isoformat(),
+        "closes": closes.isoformat(),
+    }
+    for reservation in Reservation.objects.filter(won_draw_id=draw.pk):
+        assert purchase_window(config=campaign, reservation=reservation) == (opens, closes)
+
+
+def test_purchase_opens_before_the_draw_is_refused_before_writing_anything(campaign):
+    seed_pool(POOL, made=at(2020, 2, 18, 11))
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command(
+            "run_draw", "--quota", "2", "--purchase-opens", "2020-02-19T14:00", stdout=StringIO()
+        )
+    assert "The purchase window cannot open before the draw." in str(refused.value)
+    assert not Draw.objects.exists()
+    assert not DrawLog.objects.exists()
+    assert not SupplyArrival.objects.exists()

@@ -242,3 +242,24 @@ def test_cancelling_after_the_window_lapses_the_win(api, taijiang_winner, at_tim
     assert api(f"orders/{order_id}/status", {"status": "cancelled"}).status_code == 200
     assert Reservation.objects.get(pk=taijiang_winner.pk).state == "lapsed"
     assert stock_packs() == stock + 1
+
+
+def test_the_order_and_pickup_sms_go_in_the_language_the_reservation_was_made_in(
+    api, campaign, at_time
+):
+    home = make_resident(phone="13800000095", town="苍霞街道", serial=95)
+    away = make_resident(phone="13800000096", town="鼓山镇", serial=96)  # collects from a point
+    for resident in (home, away):
+        resident.language = "en"  # reserved in English
+        resident.save()
+    wins = draw_all(reserve(home), reserve(away))
+    for resident in (home, away):
+        resident.language = "zh-hans"  # then switched the account to Chinese
+        resident.save()
+    at_time(at(2020, 2, 20, 11, 0))
+    for win in wins:
+        assert api("orders", order_body(win, f"L-{win.pk}")).status_code == 201
+    for kind in ("order_placed", "pickup_notice"):
+        message = OutboxMessage.objects.get(kind=kind)
+        assert message.language == "en"
+        assert message.text.startswith("[Fuzhou Puhui masks]")

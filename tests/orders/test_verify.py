@@ -252,3 +252,36 @@ def test_a_committee_mobile_that_someone_also_reserves_with_serves_both(
     assert verify()["reason"] == "number_required"
     assert verify(own)["eligible"] is True
     assert verify(theirs, address=theirs.address)["eligible"] is True
+
+
+def test_a_committee_phone_an_official_changed_stops_serving_once_the_index_is_rebuilt(
+    api, campaign, committee_staff, at_time
+):
+    from city.models import Community
+    from orders.selectors import committee_phones_forget
+
+    (one,) = draw_all(committee_reserve(committee_staff, name="陈伯", serial=1))
+    at_time(DURING)
+    body = {"phone": "0591-87010100", "address": one.address}
+    assert api("verify", body).json()["eligible"] is True
+    Community.objects.filter(pk=committee_staff.community_id).update(phone="0591-87019999")
+    # This process keeps its index a while: the partner's hottest path reads no communities.
+    assert api("verify", body).json()["eligible"] is True
+    committee_phones_forget()
+    assert api("verify", body).json()["reason"] == "no_reservation"
+
+
+def test_the_index_of_committee_phones_is_rebuilt_after_its_lifetime(committee_staff):
+    from city.models import Community
+    from orders.selectors import CommitteePhones
+
+    now = [1000.0]
+    phones = CommitteePhones(ttl=60, clock=lambda: now[0])
+    community = committee_staff.community_id
+    assert community in phones.communities("059187010100")
+    Community.objects.filter(pk=community).update(phone="0591-87019999")
+    now[0] += 60
+    assert community in phones.communities("059187010100")  # kept for its whole lifetime
+    now[0] += 1
+    assert phones.communities("059187010100") == []
+    assert phones.communities("059187019999") == [community]

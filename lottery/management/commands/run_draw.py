@@ -8,9 +8,9 @@ from lottery import services
 from lottery.models import Draw
 
 
-def _when(value: str) -> datetime.datetime:
+def _when(value: str) -> datetime.datetime | str:
     if value == "now":
-        return timezone.now()
+        return services.AT_THE_DRAW  # as the draw is timed, not a moment before it
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
@@ -34,7 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--secret", help="the notary's secret, 64 hex digits (default: new)")
         parser.add_argument("--public-value", default="", help="the public value B (default '')")
         parser.add_argument(
-            "--purchase-opens", default=None, help="'now' or an ISO time (default: configuration)"
+            "--purchase-opens",
+            default=None,
+            help="'now' (as the draw runs) or an ISO time not before it (default: configuration)",
         )
         parser.add_argument(
             "--finish",
