@@ -1,4 +1,5 @@
-"""The resident's pages: sign-in by SMS code, verification, address, reserve, cancel."""
+"""The resident's pages: sign-in by SMS code, verification, address, reserve, cancel, and "My
+reservation", which composes what reservations, the lottery, orders and pickup know of it."""
 
 import datetime
 from functools import wraps
@@ -22,8 +23,8 @@ from lottery.schedule import purchase_window
 from lottery.selectors import draws_entered
 from orders.selectors import order_live_for
 from pickup.selectors import NoPickupPoint, route_for
+from portal.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations import devices, limits
-from reservations.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations.identity import IdentityUnavailable
 from reservations.models import Resident
 from reservations.selectors import cooldown_ends, pending_wins_apply
