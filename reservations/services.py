@@ -13,6 +13,7 @@ import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
@@ -502,6 +503,25 @@ def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reserva
         )
     reservation.refresh_from_db()
     return reservation
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+
+
+def staff_account_set(
+    *, username: str, password: str, group: str | None, community: Community | None = None
+) -> User:
+    """A staff account with this password, made if missing: a member of `group` alone, or a
+    superuser without one; `community` scopes committee staff. For demo set-up."""
+    user, _created = User.objects.get_or_create(username=username)
+    user.is_staff = True
+    user.is_superuser = group is None
+    user.community = community
+    user.set_password(password)
+    user.save()
+    if group:
+        user.groups.set([Group.objects.get(name=group)])
+    return user
 
 
 # --- committee registration (rule 10) -------------------------------------------------------
