@@ -32,6 +32,7 @@ from reservations.services import (
     SIGN_IN_CODE_MINUTES,
     reservation_cancel,
     reservation_create_for_user,
+    resident_of,
     resident_set_address,
     resident_verify,
     sign_in_code_check,
@@ -102,15 +103,7 @@ def resident_required(view):
 
 
 def _resident(request) -> Resident:
-    """The signed-in person's resident record, with what the rules read in one query."""
-    resident = (
-        Resident.objects.select_related("user", "district", "town", "community__town")
-        .filter(user=request.user)
-        .first()
-    )
-    if resident is None:  # made at sign-in; an account from before that gets one now
-        resident, _ = Resident.objects.get_or_create(user=request.user)
-    return resident
+    return resident_of(user=request.user)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -190,6 +190,18 @@ def _resident_user_create(*, phone: str) -> User:
         return User.objects.get(phone=phone)
 
 
+def resident_of(*, user: User) -> Resident:
+    """The signed-in person's resident record, with what the rules read in one query."""
+    resident = (
+        Resident.objects.select_related("user", "district", "town", "community__town")
+        .filter(user=user)
+        .first()
+    )
+    if resident is None:  # made at sign-in; an account from before that gets one now
+        resident, _created = Resident.objects.get_or_create(user=user)
+    return resident
+
+
 # --- residents: identity and address --------------------------------------------------------
 
 
