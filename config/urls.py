@@ -8,7 +8,7 @@ from config.health import healthz
 handler500 = "config.outage.server_error"
 
 urlpatterns = [
-    path("", include("reservations.urls")),
+    path("", include("portal.urls")),
     path("", include("notifications.urls")),
     path("", include("lottery.urls")),
     path("", include("orders.urls")),

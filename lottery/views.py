@@ -22,7 +22,8 @@ VERIFIER = Path(__file__).with_name("verify.py")
 @require_GET
 def draws(request):
     coming, past = selectors.draws_for_calendar()
-    return render(request, "lottery/draws.html", {"coming": coming, "past": past})
+    context = {"coming": coming, "past": past, "notice": selectors.schedule_notice()}
+    return render(request, "lottery/draws.html", context)
 
 
 @require_GET

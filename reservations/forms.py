@@ -1,32 +1,12 @@
+"""Forms of the staff pages of this app; the mixin is shared with the residents' own pages
+(portal/forms.py)."""
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from city.models import Community, District, Town
-from city.phones import normalize_phone
-from reservations.models import Category, Method
+from reservations.models import Category
 from reservations.validators import DocumentType, validate_document
-
-
-class SuggestionForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your comment or suggestion"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Please write your comment or suggestion.")},
-    )
-    contact = forms.CharField(
-        label=_("How can we reach you? (optional)"),
-        max_length=100,
-        required=False,
-        help_text=_("A phone number or e-mail, only if you would like an answer."),
-    )
-
-    def clean_text(self) -> str:
-        text = self.cleaned_data["text"].strip()
-        if not text:
-            raise forms.ValidationError(_("Please write your comment or suggestion."))
-        return text
 
 
 class DocumentCheckMixin:
@@ -43,105 +23,6 @@ class DocumentCheckMixin:
             except ValidationError as error:
                 self.add_error("document_number", error)
         return cleaned
-
-
-class PhoneForm(forms.Form):
-    phone = forms.CharField(
-        label=_("Mobile number"),
-        max_length=30,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        error_messages={"required": _("Please enter your mobile number.")},
-    )
-
-    def clean_phone(self) -> str:
-        return normalize_phone(self.cleaned_data["phone"])
-
-
-class CodeForm(forms.Form):
-    code = forms.RegexField(
-        label=_("6-digit code"),
-        regex=r"^\s*\d{6}\s*$",
-        max_length=12,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-        error_messages={
-            "required": _("Please enter the code from the SMS."),
-            "invalid": _("The code has 6 digits."),
-        },
-    )
-
-    def clean_code(self) -> str:
-        return self.cleaned_data["code"].strip()
-
-
-class VerifyForm(DocumentCheckMixin, forms.Form):
-    name = forms.CharField(label=_("Name as on the document"), max_length=100)
-    document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
-    document_number = forms.CharField(
-        label=_("Document number"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    method = forms.ChoiceField(
-        label=_("Verification method"),
-        choices=[(Method.FACE, Method.FACE.label), (Method.BANK_CARD, Method.BANK_CARD.label)],
-        widget=forms.RadioSelect,
-    )
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError(_("Please enter your name."))
-        return name
-
-
-class AddressForm(forms.Form):
-    """District → town → community, narrowed step by step; works without JavaScript (the
-    "Show towns" buttons reload the form with the next list)."""
-
-    district = forms.ModelChoiceField(
-        label=_("District"), queryset=District.objects.all(), empty_label=_("Choose…")
-    )
-    town = forms.ModelChoiceField(
-        label=_("Town or street office"), queryset=Town.objects.none(), empty_label=_("Choose…")
-    )
-    community = forms.ModelChoiceField(
-        label=_("Village or residents' committee"),
-        queryset=Community.objects.none(),
-        empty_label=_("Choose…"),
-    )
-    street_address = forms.CharField(
-        label=_("Street, building and room"),
-        max_length=120,
-        help_text=_("For example: 五四路123号2座501室"),
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        source = self.data if self.is_bound else self.initial
-        district = source.get("district")
-        town = source.get("town")
-        if district:
-            self.fields["town"].queryset = Town.objects.filter(district_id=_pk(district))
-        if town:
-            self.fields["community"].queryset = Community.objects.filter(
-                town_id=_pk(town), town__district_id=_pk(district)
-            )
-        for field in ("district", "town", "community"):
-            self.fields[field].label_from_instance = lambda obj: obj.display_name
-
-    def clean_street_address(self) -> str:
-        value = self.cleaned_data["street_address"].strip()
-        if not value:
-            raise ValidationError(_("Please enter the street, building and room."))
-        return value
-
-
-def _pk(value) -> int | None:
-    value = getattr(value, "pk", value)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class CommitteeResidentForm(DocumentCheckMixin, forms.Form):

@@ -13,16 +13,16 @@ import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from city.errors import Refused
-from city.models import CampaignConfig, Community, District, ReservationWindow, Suggestion, Town
+from city.models import CampaignConfig, Community, District, ReservationWindow, Town
 from city.phones import phone_e164
 from city.selectors import campaign_get, delivery_address, window_status
 from notifications.models import Kind
@@ -48,48 +48,6 @@ from reservations.selectors import (
 )
 from reservations.states import Transition, transition
 from reservations.validators import mask_document, validate_document
-
-
-def _too_many_from_you(minutes: int) -> str:
-    return ngettext(
-        "You have sent several messages in a short time. Thank you! Please try again in "
-        "%(minutes)d minute.",
-        "You have sent several messages in a short time. Thank you! Please try again in "
-        "%(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
-
-
-def _too_many_at_once(minutes: int) -> str:
-    return ngettext(
-        "Many messages are arriving right now. Please try again in %(minutes)d minute.",
-        "Many messages are arriving right now. Please try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
-
-
-def suggestion_submit(
-    *, text: str, contact: str = "", language: str = "", source: str = ""
-) -> Suggestion:
-    """Keep an anonymous comment for the city, within the per-source and site-wide limits
-    (the form needs no account, so nothing else stops a flood); refused, nothing is saved."""
-    # Per source first: a flood from one address is stopped before it uses the site's share.
-    for key, limit, window, message in [
-        (
-            f"suggestions:ip:{source}",
-            settings.SUGGESTIONS_PER_IP_PER_HOUR,
-            3600,
-            _too_many_from_you,
-        ),
-        ("suggestions:site", settings.SUGGESTIONS_SITE_PER_MINUTE, 60, _too_many_at_once),
-    ]:
-        retry_after = limits.hit(key, limit=limit, window=window) if limit > 0 else None
-        if retry_after:
-            raise Refused(
-                "too_many_suggestions", message(-(-retry_after // 60)), retry_after=retry_after
-            )
-    return Suggestion.objects.create(text=text.strip(), contact=contact.strip(), language=language)
-
 
 # --- residents: sign-in -----------------------------------------------------------------------
 
@@ -230,6 +188,18 @@ def _resident_user_create(*, phone: str) -> User:
     except IntegrityError:
         # The same person signing in twice at once: the unique phone let one insert through.
         return User.objects.get(phone=phone)
+
+
+def resident_of(*, user: User) -> Resident:
+    """The signed-in person's resident record, with what the rules read in one query."""
+    resident = (
+        Resident.objects.select_related("user", "district", "town", "community__town")
+        .filter(user=user)
+        .first()
+    )
+    if resident is None:  # made at sign-in; an account from before that gets one now
+        resident, _created = Resident.objects.get_or_create(user=user)
+    return resident
 
 
 # --- residents: identity and address --------------------------------------------------------
@@ -546,6 +516,25 @@ def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reserva
         )
     reservation.refresh_from_db()
     return reservation
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+
+
+def staff_account_set(
+    *, username: str, password: str, group: str | None, community: Community | None = None
+) -> User:
+    """A staff account with this password, made if missing: a member of `group` alone, or a
+    superuser without one; `community` scopes committee staff. For demo set-up."""
+    user, _created = User.objects.get_or_create(username=username)
+    user.is_staff = True
+    user.is_superuser = group is None
+    user.community = community
+    user.set_password(password)
+    user.save()
+    if group:
+        user.groups.set([Group.objects.get(name=group)])
+    return user
 
 
 # --- committee registration (rule 10) -------------------------------------------------------

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "orders",
     "pickup",
     "notifications",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reservations.context_processors.campaign",
+                "portal.context_processors.campaign",
             ],
         },
     },

@@ -152,7 +152,7 @@ def test_a_signed_in_outsider_is_kept_out_of_the_admin(client, outsider):
 
 
 def test_an_official_reads_suggestions_and_marks_them_read(client, official):
-    from reservations.services import suggestion_submit
+    from portal.services import suggestion_submit
 
     suggestion = suggestion_submit(text="请增加老年人专线")
     client.force_login(official)

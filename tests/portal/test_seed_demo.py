@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from city.models import CampaignConfig, Town
 from city.selectors import delivery_address
+from portal.seeding import CSV_HEADER, demo_documents, demo_residents_seed
 from reservations.models import Level, Method, Reservation, ReservationState, Resident, User
-from reservations.seeding import CSV_HEADER, demo_documents, demo_residents_seed
 from reservations.services import reservation_cancel
 from reservations.validators import DocumentType, mask_document, validate_resident_id
 from tests.helpers import shanghai

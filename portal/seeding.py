@@ -1,9 +1,10 @@
-"""Demo data in bulk: verified residents, and optionally their reservations, by PostgreSQL COPY.
+"""Demo data in bulk: verified residents, and optionally their reservations.
 
 For demos and load tests. Each row is what sign-up, verification to L2 and reserving would have
-left, skipping only the reservation windows (rule 2): every constraint of the database is
-checked as usual (unique phone, username, document hash and number, one live reservation,
-eight-digit numbers, foreign keys), so a violation aborts the whole run and leaves nothing.
+left, skipping only the reservation windows (rule 2). This module makes the rows; the
+reservations app writes them (`reservations.bulk.residents_copy`, by PostgreSQL COPY, every
+constraint of the database checked as usual), so a violation aborts the whole run and leaves
+nothing.
 
 Uniqueness by construction, not by retrying:
 
@@ -15,11 +16,8 @@ Uniqueness by construction, not by retrying:
 - Reservation numbers are drawn at random, avoiding those in a bitmap of the numbers in use.
 - Ids are taken from the tables' own sequences, which are moved past them at the end.
 
-All this holds because the run locks the user, resident and reservation tables IN SHARE ROW
-EXCLUSIVE MODE for its whole transaction: reads go on, but no sign-up, reservation or second
-seeder can insert until it commits (under a minute per million residents), so nobody else can
-take an id, phone or number it has planned. That lock was chosen over reserving id ranges with
-an advisory lock: the phone, document and number checks need a stable view of the tables too.
+All this holds because `residents_copy` locks the user, resident and reservation tables for the
+run's whole transaction, so nobody else can take an id, phone or number it has planned.
 
 Speed (3 million residents with reservations in under three minutes on 2 cores): rows are
 built as COPY text in a second thread while the previous chunk is copied, and the indexes are
@@ -32,7 +30,6 @@ scatters the five indexes that follow the ids.
 
 import datetime
 import functools
-import io
 import os
 import random
 from array import array
@@ -41,13 +38,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TextIO
 
-from django.db import IntegrityError, connection, transaction
-from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from city.models import Community, District, Town
 from city.selectors import campaign_get, delivery_address
-from reservations.models import Level, Method, Reservation, ReservationState, Resident, User
+from reservations.bulk import (
+    COPY_ESCAPES,
+    NUMBER_COUNT,
+    NUMBER_FIRST,
+    ResidentsCopy,
+    residents_copy,
+)
+from reservations.models import Level, Method, ReservationState
 from reservations.services import document_hash
 from reservations.validators import CHECK_CHARS, CHECK_WEIGHTS, DocumentType, mask_document
 
@@ -55,9 +57,6 @@ CSV_HEADER = "phone,reservation_number,district,town,address"
 
 PHONE_FIRST = 19_900_000_000
 PHONE_LAST = 19_999_999_999
-_NUMBER_FIRST = 10_000_000
-_NUMBER_COUNT = 90_000_000  # 10000000-99999999
-_DOCUMENT_CONSTRAINT = "one_resident_per_document"
 _MICROSECONDS = 1_000_000
 _SIGN_UP_BEFORE_RESERVING = 30 * 60 * _MICROSECONDS  # at most this long before reserving
 
@@ -67,21 +66,6 @@ _SIGN_UP_BEFORE_RESERVING = 30 * 60 * _MICROSECONDS  # at most this long before 
 _AREA_CODES = ("350102", "350103", "350104", "350105", "350111")
 _FIRST_BIRTH_DATE = datetime.date(1940, 1, 1)
 _BIRTH_DATES = 20_000
-
-_USER_COLUMNS = (
-    "id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, "
-    "date_joined, phone"
-)
-_RESIDENT_COLUMNS = (
-    "id, name, document_type, document_hash, document_masked, level, method, verified_at, "
-    "street_address, category, language, created_at, community_id, district_id, town_id, user_id"
-)
-_RESERVATION_COLUMNS = (
-    "id, number, state, phone, address, by_committee, created_at, community_id, district_id, "
-    "town_id, resident_id"
-)
-# COPY's text format: these characters would end a field or a row.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 class CannotSeed(Exception):
@@ -172,7 +156,7 @@ def _places() -> list[list[_Place]]:
                     ids=f"{community.id}\t{town.district_id}\t{town.id}",
                     csv_names=f"{_csv_field(town.district.name)},{_csv_field(town.name)}",
                     quote=_csv_field(prefix) != prefix,
-                    escape=prefix.translate(_COPY_ESCAPES) != prefix,
+                    escape=prefix.translate(COPY_ESCAPES) != prefix,
                 )
                 for community in communities.get(town.id, [])
             ]
@@ -207,8 +191,8 @@ class _Clock:
 
 @dataclass
 class _Chunk:
-    """Rows in COPY's text format and in the CSV: parallel lists, one entry per resident
-    (`reservations` is empty without reservations)."""
+    """Rows in COPY's text format (with the columns `reservations.bulk` names) and in the CSV:
+    parallel lists, one entry per resident (`reservations` is empty without reservations)."""
 
     users: list[str]
     residents: list[str]
@@ -286,11 +270,11 @@ class _RowBuilder:
         assert used is not None
         randbelow = self.random.randrange
         while True:
-            n = randbelow(_NUMBER_COUNT)
+            n = randbelow(NUMBER_COUNT)
             byte, bit = n >> 3, 1 << (n & 7)
             if not used[byte] & bit:
                 used[byte] |= bit
-                return _NUMBER_FIRST + n
+                return NUMBER_FIRST + n
 
     def build(self, size: int) -> _Chunk:
         places, town_count = self.places, len(self.places)
@@ -338,7 +322,7 @@ class _RowBuilder:
             reservation_number = ""
             if reserve:
                 reservation_number = str(self._reservation_number())
-                copy_address = address.translate(_COPY_ESCAPES) if place.escape else address
+                copy_address = address.translate(COPY_ESCAPES) if place.escape else address
                 chunk.reservations.append(
                     f"{reservation_id0 + i}\t{reservation_number}\t{waiting}\t{phone}\t"
                     f"{copy_address}\tf\t{clock(reserved_us)}\t{place.ids}\t{resident_id}\n"
@@ -354,86 +338,16 @@ class _RowBuilder:
         return chunk
 
 
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _first_free_counter(cursor: CursorWrapper) -> int:
+def _first_free_counter(bulk: ResidentsCopy) -> int:
     """After the highest 199 phone any account has, as phone or as username."""
-    cursor.execute(
-        f"""
-        SELECT MAX(value::bigint) FROM (
-            SELECT phone AS value FROM {_table(User)} WHERE phone LIKE '199%'
-            UNION ALL
-            SELECT username FROM {_table(User)} WHERE username LIKE '199%'
-        ) AS taken
-        WHERE value ~ '^[0-9]{{11}}$'
-        """
-    )
-    (highest,) = cursor.fetchone()
+    highest = bulk.highest_phone(prefix="199")
     return 0 if highest is None else highest + 1 - PHONE_FIRST
 
 
-def _used_numbers(cursor: CursorWrapper) -> bytearray:
-    """One bit per 8-digit number (11 MB), set for those any reservation ever had."""
-    used = bytearray(_NUMBER_COUNT // 8 + 1)
-    out = io.BytesIO()
-    cursor.copy_expert(f"COPY (SELECT number FROM {_table(Reservation)}) TO STDOUT", out)
-    for line in out.getvalue().split():
-        n = int(line) - _NUMBER_FIRST
-        used[n >> 3] |= 1 << (n & 7)
-    return used
-
-
-def _first_id(cursor: CursorWrapper, model: type) -> int:
-    cursor.execute(
-        f"SELECT GREATEST(nextval(pg_get_serial_sequence(%s, 'id')), "
-        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {_table(model)}))",
-        [model._meta.db_table],
-    )
-    return cursor.fetchone()[0]
-
-
-def _deferred_foreign_keys(cursor: CursorWrapper, models: Sequence[type]) -> list[str]:
-    cursor.execute(
-        "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
-        "AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
-        [[model._meta.db_table for model in models]],
-    )
-    return [connection.ops.quote_name(name) for (name,) in cursor.fetchall()]
-
-
-def _copy(cursor: CursorWrapper, chunk: _Chunk) -> None:
-    for model, columns, payload in zip(
-        (User, Resident, Reservation),
-        (_USER_COLUMNS, _RESIDENT_COLUMNS, _RESERVATION_COLUMNS),
-        chunk.payloads,
-        strict=True,
-    ):
-        if payload:
-            # One read of the whole payload: the builder's thread holds the GIL between reads.
-            with connection.wrap_database_errors:
-                cursor.copy_expert(
-                    f"COPY {_table(model)} ({columns}) FROM STDIN",
-                    io.BytesIO(payload),
-                    len(payload),
-                )
-
-
-def _store(cursor: CursorWrapper, chunk: _Chunk, csv_out: TextIO | None) -> int:
+def _store(bulk: ResidentsCopy, chunk: _Chunk, csv_out: TextIO | None) -> int:
     """Copy a chunk; residents whose document a real resident already has are left out."""
-    try:
-        with transaction.atomic():
-            _copy(cursor, chunk)
-    except IntegrityError as error:
-        if _DOCUMENT_CONSTRAINT not in str(error):
-            raise
-        cursor.execute(
-            f"SELECT document_hash FROM {_table(Resident)} WHERE document_hash = ANY(%s)",
-            [chunk.hashes],
-        )
-        chunk = chunk.without({hashed for (hashed,) in cursor.fetchall()})
-        _copy(cursor, chunk)
+    while taken := bulk.copy(payloads=chunk.payloads, document_hashes=chunk.hashes):
+        chunk = chunk.without(taken)
     if csv_out is not None:
         csv_out.write("".join(chunk.csv))
     return len(chunk)
@@ -452,20 +366,18 @@ def demo_residents_seed(
     the city) and `now`. Writes one CSV row per resident to `csv_out` (after the header)."""
     if count < 1:
         raise CannotSeed("Give a number of residents of at least 1.")
-    tables = ", ".join(_table(model) for model in (User, Resident, Reservation))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+    with residents_copy() as bulk:
         places = _places()
         if not places:
             raise CannotSeed("There are no towns with communities: run load_fuzhou first.")
-        first_counter = _first_free_counter(cursor)
+        first_counter = _first_free_counter(bulk)
         # Some phones may be skipped (documents already taken): keep a margin.
         if PHONE_FIRST + first_counter + count + count // 100 > PHONE_LAST:
             raise CannotSeed("Not enough free demo phone numbers (199 + 8 digits) left.")
-        used_numbers = _used_numbers(cursor) if reserve else None
+        used_numbers = bulk.used_numbers() if reserve else None
         # Numbers are drawn until a free one comes up: keep at least half of them free.
         if used_numbers is not None and (
-            int.from_bytes(used_numbers).bit_count() + count > _NUMBER_COUNT // 2
+            int.from_bytes(used_numbers).bit_count() + count > NUMBER_COUNT // 2
         ):
             raise CannotSeed("Too few free reservation numbers left.")
         start = datetime.datetime.combine(
@@ -474,20 +386,11 @@ def demo_residents_seed(
         now_us = _epoch_microseconds(now)
         start_us = min(_epoch_microseconds(start), now_us)
 
-        first_ids = (
-            _first_id(cursor, User),
-            _first_id(cursor, Resident),
-            _first_id(cursor, Reservation) if reserve else 0,
-        )
-        # Checked per COPY rather than at commit: the queue of deferred checks stays small.
-        foreign_keys = ", ".join(_deferred_foreign_keys(cursor, (User, Resident, Reservation)))
-        cursor.execute(f"SET CONSTRAINTS {foreign_keys} IMMEDIATE")
-
         builder = _RowBuilder(
             count=count,
             places=places,
             first_counter=first_counter,
-            first_ids=first_ids,
+            first_ids=bulk.first_ids(reservations=reserve),
             start_us=start_us,
             now_us=now_us,
             used_numbers=used_numbers,
@@ -504,17 +407,10 @@ def demo_residents_seed(
                 chunk = pending.result()
                 if position + 1 < len(sizes):
                     pending = pool.submit(builder.build_encoded, sizes[position + 1])
-                added += _store(cursor, chunk, csv_out)
+                added += _store(bulk, chunk, csv_out)
         while added < count:  # make up for residents left out
-            added += _store(cursor, builder.build(min(chunk_size, count - added)), csv_out)
-
-        for model, first_id in zip((User, Resident, Reservation), first_ids, strict=True):
-            if first_id:
-                cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
-                    [model._meta.db_table, first_id + builder.built - 1],
-                )
-        cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
+            added += _store(bulk, builder.build(min(chunk_size, count - added)), csv_out)
+        bulk.ids_taken(count=builder.built)
     return SeedResult(residents=added, reservations=added if reserve else 0)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from city.models import Suggestion
-from reservations.services import suggestion_submit
+from portal.services import suggestion_submit
 from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db

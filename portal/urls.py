@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reservations import resident_views, views
+from portal import resident_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),

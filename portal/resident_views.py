@@ -1,4 +1,5 @@
-"""The resident's pages: sign-in by SMS code, verification, address, reserve, cancel."""
+"""The resident's pages: sign-in by SMS code, verification, address, reserve, cancel, and "My
+reservation", which composes what reservations, the lottery, orders and pickup know of it."""
 
 import datetime
 from functools import wraps
@@ -22,8 +23,8 @@ from lottery.schedule import purchase_window
 from lottery.selectors import draws_entered
 from orders.selectors import order_live_for
 from pickup.selectors import NoPickupPoint, route_for
+from portal.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations import devices, limits
-from reservations.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations.identity import IdentityUnavailable
 from reservations.models import Resident
 from reservations.selectors import cooldown_ends, pending_wins_apply
@@ -31,6 +32,7 @@ from reservations.services import (
     SIGN_IN_CODE_MINUTES,
     reservation_cancel,
     reservation_create_for_user,
+    resident_of,
     resident_set_address,
     resident_verify,
     sign_in_code_check,
@@ -101,15 +103,7 @@ def resident_required(view):
 
 
 def _resident(request) -> Resident:
-    """The signed-in person's resident record, with what the rules read in one query."""
-    resident = (
-        Resident.objects.select_related("user", "district", "town", "community__town")
-        .filter(user=request.user)
-        .first()
-    )
-    if resident is None:  # made at sign-in; an account from before that gets one now
-        resident, _ = Resident.objects.get_or_create(user=request.user)
-    return resident
+    return resident_of(user=request.user)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

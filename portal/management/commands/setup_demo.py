@@ -1,6 +1,4 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -8,8 +6,11 @@ from django.utils import timezone
 from city import roles
 from city.models import Community
 from city.services import campaign_start_today
+from lottery.models import Draw, DrawStatus
+from lottery.services import schedule_keep
 from pickup.models import PickupPoint
 from pickup.services import pickup_staff_assign
+from reservations.services import staff_account_set
 
 # Demo accounts for a developer's machine: one per staff role, with well-known passwords.
 DEMO_ACCOUNTS = [
@@ -40,22 +41,19 @@ class Command(BaseCommand):
             raise CommandError("Run `python manage.py load_fuzhou` first.")
         config = campaign_start_today(today=timezone.localdate())
 
-        User = get_user_model()
         self.stdout.write(f"Campaign starts {config.start_date:%Y-%m-%d}.")
         self.stdout.write("Demo staff accounts (sign in at http://127.0.0.1:8000/admin/):")
         for username, label, group_name in DEMO_ACCOUNTS:
             password = f"puhui-{username}"
-            user, _ = User.objects.get_or_create(username=username)
-            user.is_staff = True
-            user.is_superuser = group_name is None
-            user.community = community if group_name == roles.COMMITTEE_STAFF else None
-            user.set_password(password)
-            user.save()
+            user = staff_account_set(
+                username=username,
+                password=password,
+                group=group_name,
+                community=community if group_name == roles.COMMITTEE_STAFF else None,
+            )
             pickup_staff_assign(
                 user=user, point=point if group_name == roles.PICKUP_STAFF else None
             )
-            if group_name:
-                user.groups.set([Group.objects.get(name=group_name)])
             where = ""
             if user.community:
                 where = f"  ({community.town.district.name} {community.town.name} {community.name})"
@@ -63,11 +61,10 @@ class Command(BaseCommand):
                 where = f"  ({point.name})"
             self.stdout.write(f"  {label:<16} user {username:<10} password {password}{where}")
         # Beat keeps the schedule from now on; the first draws exist at once for the ceremony page.
-        from lottery.models import Draw
-        from lottery.services import schedule_keep
-
         schedule_keep(now=timezone.now())
-        coming = Draw.objects.filter(status__in=["scheduled", "committed"]).order_by("scheduled_at")
+        coming = Draw.objects.filter(
+            status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
+        ).order_by("scheduled_at")
         for draw in coming[:2]:
             self.stdout.write(
                 f"Draw #{draw.pk} at {timezone.localtime(draw.scheduled_at):%Y-%m-%d %H:%M}: "

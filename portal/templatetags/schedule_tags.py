@@ -1,3 +1,5 @@
+"""The lottery's schedule as the residents' pages show it (`{% load schedule_tags %}`)."""
+
 from django import template
 
 from lottery.selectors import ScheduleNotice, schedule_notice

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from reservations.seeding import CannotSeed, demo_residents_seed
+from portal.seeding import CannotSeed, demo_residents_seed
 
 
 class Command(BaseCommand):

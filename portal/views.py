@@ -1,3 +1,5 @@
+"""The public pages: home, FAQ, and help with its suggestion form."""
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -7,9 +9,9 @@ from django.views.decorators.http import require_http_methods
 from city.errors import Refused
 from city.models import OtherArea
 from city.selectors import campaign_get, district_windows_list
+from portal.forms import SuggestionForm
+from portal.services import suggestion_submit
 from reservations import limits
-from reservations.forms import SuggestionForm
-from reservations.services import suggestion_submit
 
 
 def home(request):

@@ -1,0 +1,5 @@
+from tests.reservations.conftest import (  # noqa: F401 - fixtures
+    campaign,
+    chengmen_resident,
+    taijiang_resident,
+)
