@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from city.errors import Refused
+from city.phones import mask_phone
 from city.selectors import campaign_get, window_status
 from lottery.schedule import purchase_window
 from lottery.selectors import draws_entered
@@ -166,7 +167,7 @@ def sign_in_code(request):
                 request.session.set_expiry(settings.RESIDENT_SESSION_DAYS * 24 * 3600)
                 return redirect("me")
         status = 400
-    masked = phone[:3] + "****" + phone[-4:]
+    masked = mask_phone(phone)
     context = {"form": form, "phone": masked}
     return render(request, "residents/sign_in_code.html", context, status=status)
 

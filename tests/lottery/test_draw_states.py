@@ -15,7 +15,7 @@ from lottery.models import (
 )
 
 # The apps whose modules must use the names (reservations/ still spells some out in SQL).
-APPS = ["lottery", "orders", "pickup", "notifications"]
+APPS = ["city", "notifications", "reservations", "lottery", "pickup", "orders", "portal"]
 # As plain strings, the states no other model has ('cancelled' is a reservation's too).
 STATES = {status.value for status in DrawStatus} - {DrawStatus.CANCELLED.value}
 

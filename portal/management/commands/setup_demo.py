@@ -6,7 +6,7 @@ from django.utils import timezone
 from city import roles
 from city.models import Community
 from city.services import campaign_start_today
-from lottery.models import Draw, DrawStatus
+from lottery.models import POOL_OPEN_STATES, Draw
 from lottery.services import schedule_keep
 from pickup.models import PickupPoint
 from pickup.services import pickup_staff_assign
@@ -62,9 +62,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<16} user {username:<10} password {password}{where}")
         # Beat keeps the schedule from now on; the first draws exist at once for the ceremony page.
         schedule_keep(now=timezone.now())
-        coming = Draw.objects.filter(
-            status__in=[DrawStatus.SCHEDULED, DrawStatus.COMMITTED]
-        ).order_by("scheduled_at")
+        coming = Draw.objects.filter(status__in=POOL_OPEN_STATES).order_by("scheduled_at")
         for draw in coming[:2]:
             self.stdout.write(
                 f"Draw #{draw.pk} at {timezone.localtime(draw.scheduled_at):%Y-%m-%d %H:%M}: "
