@@ -35,7 +35,7 @@ def district_windows_list() -> list[DistrictWindows]:
     ]
 
 
-def district_windows(district: District) -> list[ReservationWindow]:
+def district_windows(*, district: District) -> list[ReservationWindow]:
     """The windows a district's residents may reserve in: its own and the shared ones."""
     return list(
         ReservationWindow.objects.filter(Q(district=district) | Q(district__isnull=True)).order_by(
@@ -60,7 +60,7 @@ def window_status(
 ) -> WindowStatus:
     """Rule 2: daily from the start date, [opens, closes) in the city's time."""
     local = timezone.localtime(now)
-    windows = district_windows(district)
+    windows = district_windows(district=district)
     tz = timezone.get_default_timezone()
     if local.date() < config.start_date:
         first = (

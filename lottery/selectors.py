@@ -32,7 +32,7 @@ def _iso(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def number_status(number: int) -> dict:
+def number_status(*, number: int) -> dict:
     """`/results/`: whether a reservation number won (and in which draw), is waiting, or is
     unknown (never given, cancelled, or void). Nothing personal."""
     reservation = (
@@ -48,7 +48,7 @@ def number_status(number: int) -> dict:
     return {"number": text, "status": "unknown", "draw": None}
 
 
-def certificate_of(draw: Draw) -> dict:
+def certificate_of(*, draw: Draw) -> dict:
     """`/draws/<id>/certificate.json`; each value null until its step has happened."""
     drawn = draw.status in DRAWN_STATES
     return {
@@ -75,13 +75,13 @@ def certificate_of(draw: Draw) -> dict:
     }
 
 
-def published_file(draw_id: int, name: str) -> DrawFile | None:
+def published_file(*, draw_id: int, name: str) -> DrawFile | None:
     return DrawFile.objects.filter(draw_id=draw_id, name=name).defer("content").first()
 
 
-def file_chunks(draw_file: DrawFile) -> Iterator[bytes]:
+def file_chunks(*, draw_file: DrawFile) -> Iterator[bytes]:
     """A published file in 1 MiB pieces, read from the database one piece at a time."""
-    for start in range(1, (len_of(draw_file) or 0) + 1, FILE_CHUNK):
+    for start in range(1, (len_of(draw_file=draw_file) or 0) + 1, FILE_CHUNK):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT substring(content FROM %s FOR %s) FROM {DrawFile._meta.db_table} "
@@ -91,7 +91,7 @@ def file_chunks(draw_file: DrawFile) -> Iterator[bytes]:
             yield bytes(cursor.fetchone()[0])
 
 
-def len_of(draw_file: DrawFile) -> int:
+def len_of(*, draw_file: DrawFile) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT octet_length(content) FROM {DrawFile._meta.db_table} WHERE id = %s",
@@ -100,7 +100,7 @@ def len_of(draw_file: DrawFile) -> int:
         return cursor.fetchone()[0]
 
 
-def draws_coming(now: datetime.datetime | None = None) -> list[Draw]:
+def draws_coming(*, now: datetime.datetime | None = None) -> list[Draw]:
     """Draws still to happen, soonest first, with those postponed or cancelled in the last week
     so residents see what changed and why."""
     now = now or timezone.now()
@@ -114,11 +114,12 @@ def draws_coming(now: datetime.datetime | None = None) -> list[Draw]:
 
 
 def draws_for_calendar(
+    *,
     now: datetime.datetime | None = None,
 ) -> tuple[list[Draw], list[Draw]]:
     """(coming, past): `draws_coming`, and the draws done, latest first."""
     past = list(Draw.objects.filter(status__in=DRAWN_STATES).order_by("-scheduled_at")[:100])
-    return draws_coming(now), past
+    return draws_coming(now=now), past
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class ScheduleNotice:
     paused_since: datetime.datetime | None = None
 
 
-def schedule_notice(now: datetime.datetime | None = None) -> ScheduleNotice:
+def schedule_notice(*, now: datetime.datetime | None = None) -> ScheduleNotice:
     now = now or timezone.now()
     pause = SchedulePause.objects.filter(in_force=True).first()
     paused = {"paused_reason": pause.reason, "paused_since": pause.started_at} if pause else {}

@@ -29,7 +29,7 @@ def draws(request):
 @require_GET
 def draw_detail(request, draw_id: int):
     draw = get_object_or_404(Draw, pk=draw_id)
-    context = {"draw": draw, "certificate": selectors.certificate_of(draw)}
+    context = {"draw": draw, "certificate": selectors.certificate_of(draw=draw)}
     return render(request, "lottery/draw.html", context)
 
 
@@ -37,18 +37,18 @@ def draw_detail(request, draw_id: int):
 def certificate(request, draw_id: int):
     draw = get_object_or_404(Draw, pk=draw_id)
     response = JsonResponse(
-        selectors.certificate_of(draw), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        selectors.certificate_of(draw=draw), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
     response["Access-Control-Allow-Origin"] = "*"  # anyone may check a draw from anywhere
     return response
 
 
 def _file(draw_id: int, name: str):
-    draw_file = selectors.published_file(draw_id, name)
+    draw_file = selectors.published_file(draw_id=draw_id, name=name)
     if draw_file is None:
         raise Http404
     response = StreamingHttpResponse(
-        selectors.file_chunks(draw_file), content_type="text/plain; charset=utf-8"
+        selectors.file_chunks(draw_file=draw_file), content_type="text/plain; charset=utf-8"
     )
     response["Content-Disposition"] = f'inline; filename="{name}.txt"'
     response["Access-Control-Allow-Origin"] = "*"
@@ -90,7 +90,7 @@ def results(request):
         if _wants_json(request):
             return JsonResponse({"error": "invalid", "number": raw}, status=400)
         return render(request, "lottery/results.html", {"invalid": True, "asked": raw}, status=400)
-    answer = selectors.number_status(int(number))
+    answer = selectors.number_status(number=int(number))
     if _wants_json(request):
         return JsonResponse(answer)
     return render(request, "lottery/results.html", {"answer": answer})

@@ -93,7 +93,7 @@ class Terms:
         return cls(pack_size=config.pack_size, unit_price=config.unit_price)
 
 
-def candidate_of(reservation: Reservation, *, config: CampaignConfig) -> Candidate:
+def candidate_of(*, reservation: Reservation, *, config: CampaignConfig) -> Candidate:
     return Candidate(
         id=reservation.pk,
         number=reservation.number,
@@ -267,7 +267,7 @@ def _own_reservations(phone: str) -> tuple[list[Candidate], Terms | None]:
     return candidates, terms
 
 
-def candidates_for_phone(phone: str) -> tuple[list[Candidate], Terms | None]:
+def candidates_for_phone(*, phone: str) -> tuple[list[Candidate], Terms | None]:
     """Every reservation made under `phone` (normalised), and the campaign's terms when there
     is any. A resident's own mobile number is found through their account (a unique index)
     and must be the one the reservation recorded. A committee's phone may be a mobile that
@@ -282,7 +282,7 @@ def candidates_for_phone(phone: str) -> tuple[list[Candidate], Terms | None]:
         return own, terms
     config = campaign_get()
     seen = {candidate.id for candidate in own}
-    theirs = [candidate_of(r, config=config) for r in committee if r.pk not in seen]
+    theirs = [candidate_of(reservation=r, config=config) for r in committee if r.pk not in seen]
     return own + theirs, Terms.of(config)
 
 
@@ -298,7 +298,7 @@ class Eligibility:
         return self.reason is None
 
 
-def state_reason(candidate: Candidate, *, now: datetime.datetime) -> Reason | None:
+def state_reason(*, candidate: Candidate, *, now: datetime.datetime) -> Reason | None:
     """The reasons that depend on the reservation's state and the clock, in their order.
 
     A win whose window has closed is `lapsed` at once, whether or not the lapse task has run.
@@ -330,7 +330,7 @@ def eligibility_check(
     now? Reasons in the contract's order: no_reservation, number_required, address_mismatch,
     not_won, window_not_open, lapsed, already_ordered. Raises NoPickupPoint when an eligible
     buyer's town is out of range and its district has no point."""
-    found, terms = candidates_for_phone(phone)
+    found, terms = candidates_for_phone(phone=phone)
     if number is not None:
         matching = [c for c in found if c.number == number]
         candidates = [c for c in matching if c.state != ReservationState.CANCELLED]
@@ -343,13 +343,13 @@ def eligibility_check(
     candidate = candidates[0]
     if address_key(address) != address_key(candidate.address):
         return Eligibility(candidate=candidate, reason=Reason.ADDRESS_MISMATCH, terms=terms)
-    reason = state_reason(candidate, now=now)
+    reason = state_reason(candidate=candidate, now=now)
     if reason is not None:
         return Eligibility(candidate=candidate, reason=reason, terms=terms)
     if candidate.route is not None:
         route = candidate.route
     elif candidate.source is not None:
-        route = route_for(candidate.source)
+        route = route_for(reservation=candidate.source)
     else:
         raise NoPickupPoint
     return Eligibility(candidate=candidate, reason=None, terms=terms, route=route)
@@ -366,7 +366,7 @@ def order_for_partner(*, partner_id: int, order_id: str) -> Order | None:
     )
 
 
-def order_live_for(reservation: Reservation) -> Order | None:
+def order_live_for(*, reservation: Reservation) -> Order | None:
     """The order of a win that is not cancelled (at most one, by a constraint), else the
     latest cancelled one, for the resident's page."""
     orders = list(reservation.orders.select_related("pickup_point").order_by("-created_at"))

@@ -173,7 +173,9 @@ def order_place(
             # The win's row lock serialises every order for it: the first sees it won and
             # orders; the others wait, then see it ordered.
             reservation = reservations.reservation_lock(reservation_id=check.candidate.id)
-            reason = state_reason(candidate_of(reservation, config=config), now=now)
+            reason = state_reason(
+                candidate=candidate_of(reservation=reservation, config=config), now=now
+            )
             if reason is not None:
                 raise NotEligible(reason)
             route = check.route  # routed by the check, from the same reservation's town

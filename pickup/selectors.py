@@ -30,7 +30,7 @@ class Route:
         return self.fulfilment == Fulfilment.DELIVERY
 
 
-def route_for(reservation: Reservation) -> Route:
+def route_for(*, reservation: Reservation) -> Route:
     """Home delivery when the reservation's town is inside the partner's range, else the
     district's pickup point (one per district, held by a constraint)."""
     if reservation.town.in_delivery_range:

@@ -183,7 +183,7 @@ def _route(reservation):
     if reservation is None:
         return None
     try:
-        return route_for(reservation)
+        return route_for(reservation=reservation)
     except NoPickupPoint:
         return None
 
@@ -216,7 +216,7 @@ def me(request):
             purchase_window(config=config, reservation=reservation) if reservation else None
         ),
         "fulfilment": _route(reservation),
-        "order": order_live_for(reservation) if reservation else None,
+        "order": order_live_for(reservation=reservation) if reservation else None,
         "phone": request.user.phone,
     }
     return render(request, "residents/me.html", context)

@@ -25,7 +25,7 @@ def cooldown_ends(*, config: CampaignConfig, resident) -> datetime.date | None:
     return timezone.localtime(last_win).date() + datetime.timedelta(days=config.cooldown_days)
 
 
-def live_reservation(resident) -> Reservation | None:
+def live_reservation(*, resident) -> Reservation | None:
     """The resident's reservation that is waiting or won (one at most, by a constraint)."""
     return resident.reservations.filter(state__in=LIVE_STATES).first()
 

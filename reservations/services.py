@@ -313,7 +313,7 @@ def _check_start(*, config: CampaignConfig, now: datetime.datetime) -> None:
 
 def _check_no_live_reservation(*, resident: Resident) -> None:
     """A friendly early answer; the partial unique constraint still closes the race."""
-    live = live_reservation(resident)
+    live = live_reservation(resident=resident)
     if live is not None:
         raise Refused(
             "live_reservation",
@@ -367,7 +367,7 @@ def _insert_reservation(
                 return reservation
         except IntegrityError as error:
             if "one_live_reservation_per_resident" in str(error):
-                live = live_reservation(resident)
+                live = live_reservation(resident=resident)
                 raise Refused(
                     "live_reservation",
                     _(

@@ -48,7 +48,7 @@ def test_the_domain_test_vector_through_the_whole_ceremony(draw):
     assert all(r.won_draw_id == draw.pk for r in won)
     assert Reservation.objects.filter(state=ReservationState.WAITING).count() == 4
     assert (
-        algorithm.verify(certificate_of(draw), file_of(draw, "pool"), file_of(draw, "winners"))
+        algorithm.verify(certificate_of(draw=draw), file_of(draw, "pool"), file_of(draw, "winners"))
         == []
     )
     assert OutboxMessage.objects.filter(kind=Kind.WIN).count() == 2
