@@ -93,7 +93,7 @@ class Terms:
         return cls(pack_size=config.pack_size, unit_price=config.unit_price)
 
 
-def candidate_of(*, reservation: Reservation, *, config: CampaignConfig) -> Candidate:
+def candidate_of(*, reservation: Reservation, config: CampaignConfig) -> Candidate:
     return Candidate(
         id=reservation.pk,
         number=reservation.number,
