@@ -298,7 +298,7 @@ class Eligibility:
         return self.reason is None
 
 
-def state_reason(*, candidate: Candidate, *, now: datetime.datetime) -> Reason | None:
+def state_reason(*, candidate: Candidate, now: datetime.datetime) -> Reason | None:
     """The reasons that depend on the reservation's state and the clock, in their order.
 
     A win whose window has closed is `lapsed` at once, whether or not the lapse task has run.
