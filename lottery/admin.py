@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from city import roles
 from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
 from city.errors import Refused
-from lottery import services
+from lottery import selectors, services
 from lottery.models import (
     POOL_OPEN_STATES,
     UNDRAWN_STATES,
@@ -64,7 +64,7 @@ class SupplyArrivalAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra = {
             "title": _("Supply arrivals (stock: %(packs)d packs)")
-            % {"packs": services.stock_packs()}
+            % {"packs": selectors.stock_packs()}
         }
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
@@ -218,9 +218,9 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             "opts": self.model._meta,
             "form": form,
             "official": is_official(request.user),
-            "pause": services.schedule_pause_in_force(),
+            "pause": selectors.schedule_pause_in_force(),
             "coming": draws_coming(),
-            "stock": services.stock_packs(),
+            "stock": selectors.stock_packs(),
         }
         return TemplateResponse(request, "admin/lottery/schedule.html", context)
 
@@ -285,7 +285,7 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             "draw": draw,
             "official": official,
             "notary": notary,
-            "stock": services.stock_packs(),
+            "stock": selectors.stock_packs(),
             "now": timezone.now(),
             "progress": progress,
             "running": draw.status == DrawStatus.POOL_CLOSED

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from city.models import CampaignConfig
@@ -20,6 +20,7 @@ from lottery.models import (
     DrawFile,
     DrawStatus,
     SchedulePause,
+    SupplyArrival,
 )
 from lottery.schedule import draw_pool_cutoff, draw_schedule_next
 from reservations.models import Reservation, ReservationState
@@ -198,3 +199,38 @@ def draws_entered(
             entered.append(draw_at)
         draw_at += datetime.timedelta(days=config.draw_interval_days)
     return entered
+
+
+# --- supply and the schedule, as the lottery's services read them -------------------------------
+
+
+def stock_packs() -> int:
+    """Packs in stock: arrivals, less packs allotted to wins, plus packs of lapsed wins."""
+    pack_size = campaign_get().pack_size
+    masks = SupplyArrival.objects.aggregate(total=Sum("masks"))["total"] or 0
+    allotted = (
+        Draw.objects.filter(status__in=DRAWN_STATES).aggregate(total=Sum("winners_count"))["total"]
+        or 0
+    )
+    lapsed = Reservation.objects.filter(
+        state=ReservationState.LAPSED, won_draw_id__isnull=False
+    ).count()
+    return masks // pack_size - allotted + lapsed
+
+
+def schedule_pause_in_force() -> SchedulePause | None:
+    """The pause of the regular schedule in force, if any (one at most, by a constraint)."""
+    return SchedulePause.objects.filter(in_force=True).first()
+
+
+def schedule_slots(*, now: datetime.datetime, count: int) -> list[datetime.datetime]:
+    """The next `count` regular draw times of rule 5 whose pool has not closed yet."""
+    config = campaign_get()
+    slots: list[datetime.datetime] = []
+    moment = now
+    while len(slots) < count:
+        slot = draw_schedule_next(config=config, now=moment)
+        if draw_pool_cutoff(config=config, draw_at=slot) > now:
+            slots.append(slot)
+        moment = slot + datetime.timedelta(seconds=1)
+    return slots

@@ -20,7 +20,7 @@ from typing import Final, Literal
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +43,8 @@ from lottery.models import (
     SchedulePause,
     SupplyArrival,
 )
-from lottery.schedule import draw_pool_cutoff, draw_schedule_next, purchase_window_from
+from lottery.schedule import draw_pool_cutoff, purchase_window_from
+from lottery.selectors import schedule_pause_in_force, schedule_slots, stock_packs
 from notifications.models import Kind
 from notifications.services import NewMessage, messages_enqueue_new
 from reservations import services as reservations
@@ -103,20 +104,6 @@ def supply_cover(*, packs: int, note: str, actor: User | None = None) -> int:
     return short
 
 
-def stock_packs() -> int:
-    """Packs in stock: arrivals, less packs allotted to wins, plus packs of lapsed wins."""
-    pack_size = campaign_get().pack_size
-    masks = SupplyArrival.objects.aggregate(total=Sum("masks"))["total"] or 0
-    allotted = (
-        Draw.objects.filter(status__in=DRAWN_STATES).aggregate(total=Sum("winners_count"))["total"]
-        or 0
-    )
-    lapsed = Reservation.objects.filter(
-        state=ReservationState.LAPSED, won_draw_id__isnull=False
-    ).count()
-    return masks // pack_size - allotted + lapsed
-
-
 # --- schedule -------------------------------------------------------------------------------
 
 
@@ -155,23 +142,6 @@ def _schedule_lock() -> None:
     pause then sees every draw made before it, and nothing is made while it is in force."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEDULE_LOCK_KEY])
-
-
-def schedule_pause_in_force() -> SchedulePause | None:
-    return SchedulePause.objects.filter(in_force=True).first()
-
-
-def schedule_slots(*, now: datetime.datetime, count: int) -> list[datetime.datetime]:
-    """The next `count` regular draw times of rule 5 whose pool has not closed yet."""
-    config = campaign_get()
-    slots: list[datetime.datetime] = []
-    moment = now
-    while len(slots) < count:
-        slot = draw_schedule_next(config=config, now=moment)
-        if draw_pool_cutoff(config=config, draw_at=slot) > now:
-            slots.append(slot)
-        moment = slot + datetime.timedelta(seconds=1)
-    return slots
 
 
 def schedule_keep(*, now: datetime.datetime, ahead: int = SLOTS_AHEAD) -> list[Draw]:

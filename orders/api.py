@@ -21,14 +21,13 @@ from django.views.decorators.csrf import csrf_exempt
 from city.phones import normalize_contact_phone
 from notifications.ratelimit import per_second_allowed
 from orders.models import Order, OrderStatus, Partner
-from orders.selectors import Reason, eligibility_check, order_for_partner
+from orders.selectors import Reason, eligibility_check, order_for_partner, partner_authenticate
 from orders.services import (
     IllegalStep,
     NotEligible,
     OrderConflict,
     order_place,
     order_set_status,
-    partner_authenticate,
 )
 from pickup.models import PickupPoint
 from pickup.selectors import NoPickupPoint

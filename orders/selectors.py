@@ -2,6 +2,7 @@
 win's order for the resident's page (`order_live_for`)."""
 
 import datetime
+import hashlib
 import math
 import time
 import unicodedata
@@ -20,7 +21,7 @@ from city.phones import normalize_contact_phone
 from city.selectors import campaign_get
 from lottery.models import Draw
 from lottery.schedule import purchase_window, purchase_window_from
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderStatus, Partner
 from pickup.models import PickupPoint
 from pickup.selectors import NoPickupPoint, Route, route_for, route_from
 from reservations.models import Reservation, ReservationState, Resident, User
@@ -372,3 +373,18 @@ def order_live_for(*, reservation: Reservation) -> Order | None:
     orders = list(reservation.orders.select_related("pickup_point").order_by("-created_at"))
     live = [o for o in orders if o.status != OrderStatus.CANCELLED]
     return (live or orders or [None])[0]
+
+
+# --- partners ---------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    """What is kept of a partner's token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def partner_authenticate(*, token: str) -> Partner | None:
+    """The partner whose live token this is, or None."""
+    if not token:
+        return None
+    return Partner.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True).first()

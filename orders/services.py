@@ -31,6 +31,7 @@ from orders.selectors import (
     candidate_of,
     eligibility_check,
     state_reason,
+    token_hash,
 )
 from pickup.models import Fulfilment
 from pickup.selectors import delivery_date
@@ -42,26 +43,15 @@ class PartnerExists(Exception):
     pass
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def partner_create(*, name: str) -> tuple[Partner, str]:
     """A new partner and its token, returned this once; only the hash is kept."""
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
-            partner = Partner.objects.create(name=name.strip(), token_hash=_token_hash(token))
+            partner = Partner.objects.create(name=name.strip(), token_hash=token_hash(token))
     except IntegrityError:
         raise PartnerExists(name) from None
     return partner, token
-
-
-def partner_authenticate(*, token: str) -> Partner | None:
-    """The partner whose live token this is, or None."""
-    if not token:
-        return None
-    return Partner.objects.filter(token_hash=_token_hash(token), revoked_at__isnull=True).first()
 
 
 def partner_revoke(*, partner: Partner) -> None:

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from city.errors import Refused
-from lottery.services import stock_packs
+from lottery.selectors import stock_packs
 from notifications.models import OutboxMessage
 from orders import tasks
 from reservations.models import Reservation

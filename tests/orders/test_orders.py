@@ -233,7 +233,7 @@ def test_cancelling_gives_the_win_back_and_it_can_be_ordered_again(api, taijiang
 
 
 def test_cancelling_after_the_window_lapses_the_win(api, taijiang_winner, at_time):
-    from lottery.services import stock_packs
+    from lottery.selectors import stock_packs
 
     at_time(DURING)
     order_id = _place(api, taijiang_winner)

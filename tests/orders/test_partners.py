@@ -6,7 +6,8 @@ from django.db import connection
 from django.urls import reverse
 
 from orders.models import Partner
-from orders.services import partner_authenticate, partner_revoke
+from orders.selectors import partner_authenticate
+from orders.services import partner_revoke
 
 pytestmark = pytest.mark.django_db
 
