@@ -130,8 +130,13 @@ class TownAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
 
 @admin.register(Community)
 class CommunityAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
-    list_display = ["name", "town", "district_name", "phone", "address"]
-    list_filter = ["town__district", "town__in_delivery_range"]
+    list_display = ["name", "town", "district_name", "phone", "sms_phone", "address"]
+    # Which committees no SMS reaches yet (no mobile number for messages).
+    list_filter = [
+        "town__district",
+        "town__in_delivery_range",
+        ("sms_phone", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["name", "name_en", "address"]
     list_select_related = ["town__district"]
     autocomplete_fields = ["town"]

@@ -8,12 +8,15 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone  # noqa: F401
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from city.phones import normalize_phone
 
 
 class BilingualNameMixin:
@@ -80,6 +83,21 @@ class Community(BilingualNameMixin, models.Model):
     name = models.CharField(_("name"), max_length=80)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=30)
+    # Rule 10: committees often have only a fixed line, which no SMS reaches. Messages for the
+    # residents they registered go to this mobile number when there is one (11 digits, as
+    # `city.phones.normalize_phone` writes it); without one, the committee sees its wins in the
+    # admin and the outbox refuses the fixed line.
+    sms_phone = models.CharField(
+        _("mobile number for messages"),
+        max_length=20,  # as typed in the admin: "+86 138 0013 8000"; stored as 11 digits
+        blank=True,
+        default="",
+        help_text=_(
+            "A mobile number that receives the SMS for the residents this committee registered "
+            "(wins, reminders, orders). Leave empty if the committee has none: it then sees its "
+            "residents' wins in the administration only."
+        ),
+    )
     address = models.CharField(_("address"), max_length=200)
 
     class Meta:
@@ -88,11 +106,26 @@ class Community(BilingualNameMixin, models.Model):
         verbose_name = _("community")
         verbose_name_plural = _("communities")
         constraints = [
-            models.UniqueConstraint(fields=["town", "name"], name="community_name_unique_in_town")
+            models.UniqueConstraint(fields=["town", "name"], name="community_name_unique_in_town"),
+            models.CheckConstraint(
+                condition=Q(sms_phone="") | Q(sms_phone__regex=r"^1[3-9][0-9]{9}$"),
+                name="community_sms_phone_is_a_mobile",
+                violation_error_message=_(
+                    "The mobile number for messages must be a mainland China mobile number."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        # However it was typed (spaces, +86, full-width digits): the 11 digits, or refused.
+        if self.sms_phone:
+            try:
+                self.sms_phone = normalize_phone(self.sms_phone)
+            except ValidationError as error:
+                raise ValidationError({"sms_phone": error.messages}) from None
 
 
 class ReservationWindow(models.Model):

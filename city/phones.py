@@ -76,3 +76,21 @@ def phone_e164(phone11: str) -> str:
     """The international form the SMS gateway wants."""
     # Normalising again is idempotent and keeps a malformed number out of the outbox.
     return "+86" + normalize_phone(phone11)
+
+
+# The one form an SMS can be sent to: a mainland mobile in E.164, as `phone_e164` makes it.
+_SMS_RECIPIENT_RE = re.compile(r"\+861[3-9][0-9]{9}")
+
+
+def is_sms_recipient(value: str) -> bool:
+    """Whether an SMS can reach `value`: a mainland mobile number in E.164 (+861…). A fixed
+    line, an empty value or an 11-digit number without +86 is not one. One regular-expression
+    match, so that a draw's 100,000 messages can each be checked."""
+    return _SMS_RECIPIENT_RE.fullmatch(value) is not None
+
+
+def committee_recipient(*, sms_phone: str, phone: str) -> str:
+    """Where a committee's messages go: its mobile number for messages (`Community.sms_phone`,
+    11 digits) in E.164; without one, its own phone as recorded, usually a fixed line, which
+    the outbox refuses and records (the committee follows its wins in the admin)."""
+    return "+86" + sms_phone if sms_phone else phone

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from city.errors import Refused
 from city.models import District
-from city.phones import phone_e164
+from city.phones import committee_recipient, phone_e164
 from city.selectors import campaign_get
 from lottery import fairness as fairness_test
 from lottery import ranking
@@ -757,8 +757,9 @@ def draw_extra_at_once(
 
 
 def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage]:
-    """One SMS per winner; committee-registered winners: their committee, a few numbers each.
-    Made one by one as the outbox takes them."""
+    """One SMS per winner; committee-registered winners: their committee, a few numbers each
+    (to its mobile number for messages, if it has one). Made one by one as the outbox takes
+    them."""
     opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
     closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
     by_committee: dict[int, list[RecordedWin]] = {}
@@ -780,7 +781,11 @@ def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage
             chunk = theirs[start : start + NUMBERS_PER_COMMITTEE_MESSAGE]
             yield (
                 NewMessage(
-                    recipient=chunk[0].committee_phone,
+                    # Its mobile for messages; without one its fixed line, which the outbox
+                    # refuses and records: the committee follows its wins in the admin.
+                    recipient=committee_recipient(
+                        sms_phone=chunk[0].committee_sms_phone, phone=chunk[0].committee_phone
+                    ),
                     kind=Kind.COMMITTEE_WIN,
                     dedupe_key=f"committee-win:{draw.pk}:{community_id}:{chunk[0].id}",
                     context={

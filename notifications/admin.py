@@ -1,11 +1,12 @@
 import re
 
 from django.contrib import admin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from city.admin import AllowListedLookupsMixin, SafeActionsMixin
 from city.phones import mask_phone
-from notifications.models import Kind, OutboxMessage
+from notifications.models import Kind, OutboxMessage, State
 from notifications.sealing import is_sealed
 from notifications.services import outbox_retry_failed
 
@@ -22,7 +23,7 @@ class OutboxMessageAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelA
         "attempts",
         "next_attempt_at",
         "sent_at",
-        "last_error",
+        "error",
     ]
     list_filter = ["state", "kind", "priority"]
     search_fields = ["=recipient", "=dedupe_key"]
@@ -41,7 +42,7 @@ class OutboxMessageAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelA
         "next_attempt_at",
         "lease_until",
         "leased_by",
-        "last_error",
+        "error",
         "created_at",
         "sent_at",
     ]
@@ -60,6 +61,12 @@ class OutboxMessageAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelA
         if obj.kind == Kind.SIGN_IN_CODE:
             return re.sub(r"\d{4,}", lambda m: "*" * len(m.group()), obj.text)
         return obj.text
+
+    @admin.display(description=_("last error"))
+    def error(self, obj: OutboxMessage) -> str:
+        # A refusal's reason is one of the outbox's own sentences: shown in the reader's
+        # language. The gateway's answers are shown as they came.
+        return gettext(obj.last_error) if obj.state == State.REFUSED else obj.last_error
 
     @admin.action(description=_("Retry the selected failed messages"), permissions=["change"])
     def retry_failed(self, request, queryset) -> None:

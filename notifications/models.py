@@ -35,6 +35,10 @@ class State(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    # Never handed to the gateway: the recipient is not a mobile number (a committee's fixed
+    # line). Kept, with the reason in `last_error`, so that the event is on record and its
+    # dedupe key holds; workers claim only queued rows, and no retry applies to it.
+    REFUSED = "refused", _("refused")
 
 
 class OutboxMessage(models.Model):
@@ -90,6 +94,10 @@ class OutboxMessage(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="sent") | Q(sent_at__isnull=False),
                 name="outbox_sent_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="refused") | ~Q(last_error=""),
+                name="outbox_refused_says_why",
             ),
         ]
 

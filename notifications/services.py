@@ -21,8 +21,10 @@ from django.db import connection, transaction
 from django.db.models import Case, F, TextField, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 from psycopg2.extras import execute_values
 
+from city.phones import is_sms_recipient
 from notifications.backends import ConsoleBackend, HttpBackend, Outcome
 from notifications.models import KIND_PRIORITY, Kind, OutboxMessage, State
 from notifications.ratelimit import RateLimiter
@@ -79,19 +81,29 @@ class NewMessage:
 # From this many messages (a draw's, a reminder round's) they go by COPY, which is several
 # times faster than multi-row INSERTs; a single sign-in code does not pay for a temporary table.
 COPY_FROM = 1000
-_COLUMNS = "recipient, text, kind, language, priority, dedupe_key"
+_COLUMNS = "recipient, text, kind, language, priority, dedupe_key, state, last_error"
 
 
-# What a new message's row holds besides `_COLUMNS`: queued, never tried, due now.
-_QUEUED_COLUMNS = "state, attempts, next_attempt_at, leased_by, last_error, created_at, updated_at"
+# What a new message's row holds besides `_COLUMNS`: never tried, due now.
+_NEW_COLUMNS = "attempts, next_attempt_at, leased_by, created_at, updated_at"
+
+# Why a message was refused instead of queued; stored in `last_error` in English (like the
+# gateway's answers), shown translated in the admin.
+REFUSED_NOT_A_MOBILE = gettext_noop("not a mobile number: no SMS can reach it")
+_QUEUED, _REFUSED = State.QUEUED.value, State.REFUSED.value
 
 
 def _row(message: NewMessage) -> tuple:
     """A message's values for `_COLUMNS`, its text rendered; a sign-in code's text sealed
-    (notifications/sealing.py), so that no row, backup or admin lookup holds a live code."""
+    (notifications/sealing.py), so that no row, backup or admin lookup holds a live code.
+
+    A recipient that is not a mobile number (a committee's fixed line) is refused here, on
+    every path into the outbox: the row is kept as `refused`, with the reason, and no worker
+    ever claims it. One regular-expression match per message, no query."""
     text = sms_render(kind=message.kind, context=message.context, language=message.language)
     if message.kind == Kind.SIGN_IN_CODE:
         text = seal(text)
+    reachable = is_sms_recipient(message.recipient)
     return (
         message.recipient,
         text,
@@ -99,6 +111,8 @@ def _row(message: NewMessage) -> tuple:
         message.language,
         int(KIND_PRIORITY[message.kind]),
         message.dedupe_key,
+        _QUEUED if reachable else _REFUSED,
+        "" if reachable else REFUSED_NOT_A_MOBILE,
     )
 
 
@@ -147,7 +161,7 @@ def messages_enqueue_new(*, messages: Iterable[NewMessage]) -> int:
     new after all fails the COPY, and with it the caller's transaction: nothing is doubled.
     Returns the number queued."""
     now = timezone.now().isoformat()
-    fixed = f"\tqueued\t0\t{now}\t\t\t{now}\t{now}\n"
+    fixed = f"\t0\t{now}\t\t{now}\t{now}\n"
     count = 0
 
     def lines():
@@ -159,7 +173,7 @@ def messages_enqueue_new(*, messages: Iterable[NewMessage]) -> int:
     # Django's wrapper turns psycopg2's errors into django.db's, as for any query.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(
-            f"COPY {TABLE} ({_COLUMNS}, {_QUEUED_COLUMNS}) FROM STDIN",
+            f"COPY {TABLE} ({_COLUMNS}, {_NEW_COLUMNS}) FROM STDIN",
             _LinesReader(lines()),
             size=1 << 16,
         )
@@ -181,10 +195,10 @@ def messages_enqueue(*, messages: Iterable[NewMessage], batch_size: int = 5000) 
     elif rows:
         # Plain multi-row INSERTs: model instances would cost more than the insert itself.
         insert = (
-            f"INSERT INTO {TABLE} ({_COLUMNS}, {_QUEUED_COLUMNS}) "
+            f"INSERT INTO {TABLE} ({_COLUMNS}, {_NEW_COLUMNS}) "
             "VALUES %s ON CONFLICT (dedupe_key) DO NOTHING"
         )
-        template = "(%s, %s, %s, %s, %s, %s, 'queued', 0, %s, '', '', %s, %s)"
+        template = "(%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, '', %s, %s)"
         with connection.cursor() as cursor:
             execute_values(
                 cursor.cursor,
@@ -203,14 +217,15 @@ def _enqueue_by_copy(rows: list[tuple], *, now: datetime.datetime) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS outbox_incoming (recipient text, text text, "
-            "kind text, language text, priority integer, dedupe_key text) ON COMMIT DELETE ROWS"
+            "kind text, language text, priority integer, dedupe_key text, state text, "
+            "last_error text) ON COMMIT DELETE ROWS"
         )
         cursor.cursor.copy_expert(
             f"COPY outbox_incoming ({_COLUMNS}) FROM STDIN", io.StringIO(data)
         )
         cursor.execute(
-            f"INSERT INTO {TABLE} ({_COLUMNS}, {_QUEUED_COLUMNS}) "
-            f"SELECT {_COLUMNS}, '{State.QUEUED.value}', 0, %s, '', '', %s, %s "
+            f"INSERT INTO {TABLE} ({_COLUMNS}, {_NEW_COLUMNS}) "
+            f"SELECT {_COLUMNS}, 0, %s, '', %s, %s "
             "FROM outbox_incoming "
             "ON CONFLICT (dedupe_key) DO NOTHING",
             [now, now, now],

@@ -17,7 +17,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from city.phones import phone_e164
+from city.phones import committee_recipient, phone_e164
 from city.selectors import campaign_get
 from lottery.models import DRAWN_STATES, Draw
 from lottery.schedule import purchase_window
@@ -105,7 +105,10 @@ def _replay(*, partner: Partner, partner_order_id: str, fingerprint: str) -> Pla
 def _order_message(order: Order, reservation: Reservation) -> NewMessage:
     """The buyer (or their committee) learns where and when the pack comes."""
     if reservation.by_committee:
-        recipient = reservation.community.phone  # as the win message: the committee's line
+        # As the win message: the committee's mobile for messages, else its fixed line (which
+        # the outbox refuses and records).
+        community = reservation.community
+        recipient = committee_recipient(sms_phone=community.sms_phone, phone=community.phone)
     else:
         recipient = phone_e164(reservation.phone)
     day = f"{order.delivery_date:%m-%d}"
@@ -321,6 +324,7 @@ def lapse_reminders_send(*, now: datetime.datetime) -> int:
                     "phone",
                     "by_committee",
                     "community__phone",
+                    "community__sms_phone",
                     "language",
                 )[:REMINDER_BATCH]
             )
@@ -328,13 +332,19 @@ def lapse_reminders_send(*, now: datetime.datetime) -> int:
                 break
             messages = [
                 NewMessage(
-                    recipient=committee_phone if by_committee else phone_e164(phone),
+                    # A committee without a mobile for messages: refused by the outbox, and
+                    # recorded, so its key marks the win reminded as for any other.
+                    recipient=(
+                        committee_recipient(sms_phone=sms_phone, phone=committee_phone)
+                        if by_committee
+                        else phone_e164(phone)
+                    ),
                     kind=Kind.LAPSE_REMINDER,
                     dedupe_key=_reminder_key(pk),
                     context={"number": f"{number:08d}", "closes": closes},
                     language=language,
                 )
-                for pk, number, phone, by_committee, committee_phone, language in batch
+                for pk, number, phone, by_committee, committee_phone, sms_phone, language in batch
             ]
             with transaction.atomic():
                 messages_enqueue(messages=messages)

@@ -669,6 +669,7 @@ class RecordedWin:
     committee_name: str
     committee_phone: str
     language: str
+    committee_sms_phone: str  # the committee's mobile number for messages, or ""
 
 
 def wins_record(
@@ -695,7 +696,7 @@ def wins_record(
                 SELECT id, %s FROM chosen
             )
             SELECT chosen.id, chosen.number, chosen.phone, chosen.by_committee,
-                   chosen.community_id, c.name, c.phone, chosen.language
+                   chosen.community_id, c.name, c.phone, chosen.language, c.sms_phone
             FROM chosen
             JOIN {Community._meta.db_table} AS c ON c.id = chosen.community_id
             """,
