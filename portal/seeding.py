@@ -49,7 +49,7 @@ from reservations.bulk import (
     ResidentsCopy,
     residents_copy,
 )
-from reservations.models import Level, Method, ReservationState
+from reservations.models import Category, Level, Method, ReservationState
 from reservations.services import document_hash
 from reservations.validators import CHECK_CHARS, CHECK_WEIGHTS, DocumentType, mask_document
 
@@ -64,6 +64,10 @@ _SIGN_UP_BEFORE_RESERVING = 30 * 60 * _MICROSECONDS  # at most this long before 
 # The area codes are Fuzhou's five urban districts; birth dates run 20,000 days from 1940, so
 # 5 areas x 20,000 days x 1,000 sequences give every one of the 10^8 phones its own number.
 _AREA_CODES = ("350102", "350103", "350104", "350105", "350111")
+# Residents registered by committees take the documents of Fuzhou's counties instead, counted
+# after the committee-registered residents already there: never one a demo phone comes with.
+_COMMITTEE_AREA_CODES = ("350121", "350122", "350123", "350124", "350125")
+_COMMITTEE_NAMES = "陈林黄张李王吴刘蔡郑"
 _FIRST_BIRTH_DATE = datetime.date(1940, 1, 1)
 _BIRTH_DATES = 20_000
 
@@ -76,6 +80,7 @@ class CannotSeed(Exception):
 class SeedResult:
     residents: int
     reservations: int
+    committee: int = 0  # of them, registered by committees (no phone; always with a reservation)
 
 
 def _weighted(digits: str, first_weight: int) -> int:
@@ -83,9 +88,11 @@ def _weighted(digits: str, first_weight: int) -> int:
 
 
 @functools.cache
-def _document_parts() -> tuple[list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]:
+def _document_parts(
+    area_codes: tuple[str, ...] = _AREA_CODES,
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]:
     """Each part of the first 17 characters with its share of the check sum, computed once."""
-    areas = [(code, _weighted(code, 0)) for code in _AREA_CODES]
+    areas = [(code, _weighted(code, 0)) for code in area_codes]
     days = []
     for offset in range(_BIRTH_DATES):
         text = (_FIRST_BIRTH_DATE + datetime.timedelta(days=offset)).strftime("%Y%m%d")
@@ -94,8 +101,8 @@ def _document_parts() -> tuple[list[tuple[str, int]], list[tuple[str, int]], lis
     return areas, days, sequences
 
 
-def _document_for_counter(counter: int) -> str:
-    areas, days, sequences = _document_parts()
+def _document_for_counter(counter: int, area_codes: tuple[str, ...] = _AREA_CODES) -> str:
+    areas, days, sequences = _document_parts(area_codes)
     rest, sequence = divmod(counter, 1000)
     area, day = divmod(rest, _BIRTH_DATES)
     area_text, area_sum = areas[area]
@@ -128,6 +135,7 @@ class _Place:
 
     district: District
     town: Town
+    community: Community
     ids: str  # community_id, district_id, town_id in COPY text
     csv_names: str  # district and town names in CSV
     quote: bool  # the address needs quoting in the CSV
@@ -153,6 +161,7 @@ def _places() -> list[list[_Place]]:
                 _Place(
                     district=town.district,
                     town=town,
+                    community=community,
                     ids=f"{community.id}\t{town.district_id}\t{town.id}",
                     csv_names=f"{_csv_field(town.district.name)},{_csv_field(town.name)}",
                     quote=_csv_field(prefix) != prefix,
@@ -360,58 +369,257 @@ def demo_residents_seed(
     now: datetime.datetime,
     csv_out: TextIO | None = None,
     chunk_size: int = 100_000,
+    committee: int = 0,
 ) -> SeedResult:
     """Add `count` verified demo residents, spread over every town and its communities, each
     with a waiting reservation if `reserve`, made between the campaign's first day (00:00 in
-    the city) and `now`. Writes one CSV row per resident to `csv_out` (after the header)."""
-    if count < 1:
+    the city) and `now`. Writes one CSV row per resident to `csv_out` (after the header).
+
+    And `committee` residents registered by their communities' committees, as
+    `committee_resident_register` and `committee_reservation_create` leave them: no account or
+    phone of their own, the committee's address, each with a waiting reservation under the
+    committee's phone (`by_committee`), made by the committee's registration deadline. They
+    are not in the CSV: nobody signs in as them."""
+    if count < 0 or committee < 0 or count + committee < 1:
         raise CannotSeed("Give a number of residents of at least 1.")
     with residents_copy() as bulk:
         places = _places()
         if not places:
             raise CannotSeed("There are no towns with communities: run load_fuzhou first.")
+        # Before any id is planned: a community without committee staff gets a demo account.
+        registrars = (
+            bulk.committee_registrars(
+                community_ids=[place.community.id for town in places for place in town]
+            )
+            if committee
+            else {}
+        )
         first_counter = _first_free_counter(bulk)
         # Some phones may be skipped (documents already taken): keep a margin.
         if PHONE_FIRST + first_counter + count + count // 100 > PHONE_LAST:
             raise CannotSeed("Not enough free demo phone numbers (199 + 8 digits) left.")
-        used_numbers = bulk.used_numbers() if reserve else None
+        used_numbers = bulk.used_numbers() if reserve or committee else None
+        reserved = (count if reserve else 0) + committee
         # Numbers are drawn until a free one comes up: keep at least half of them free.
         if used_numbers is not None and (
-            int.from_bytes(used_numbers).bit_count() + count > NUMBER_COUNT // 2
+            int.from_bytes(used_numbers).bit_count() + reserved > NUMBER_COUNT // 2
         ):
             raise CannotSeed("Too few free reservation numbers left.")
-        start = datetime.datetime.combine(
-            campaign_get().start_date, datetime.time(0), tzinfo=timezone.get_default_timezone()
-        )
+        config = campaign_get()
+        tz = timezone.get_default_timezone()
+        start = datetime.datetime.combine(config.start_date, datetime.time(0), tzinfo=tz)
         now_us = _epoch_microseconds(now)
         start_us = min(_epoch_microseconds(start), now_us)
 
-        builder = _RowBuilder(
-            count=count,
-            places=places,
-            first_counter=first_counter,
-            first_ids=bulk.first_ids(reservations=reserve),
-            start_us=start_us,
-            now_us=now_us,
-            used_numbers=used_numbers,
-        )
-        if csv_out is not None:
-            csv_out.write(CSV_HEADER + "\n")
-        sizes = [min(chunk_size, count - done) for done in range(0, count, chunk_size)]
         added = 0
-        # Double buffering: the next chunk is built while this one is copied (the GIL is
-        # released while libpq sends and waits for PostgreSQL).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-rows") as pool:
-            pending: Future[_Chunk] = pool.submit(builder.build_encoded, sizes[0])
-            for position in range(len(sizes)):
-                chunk = pending.result()
-                if position + 1 < len(sizes):
-                    pending = pool.submit(builder.build_encoded, sizes[position + 1])
-                added += _store(bulk, chunk, csv_out)
-        while added < count:  # make up for residents left out
-            added += _store(bulk, builder.build(min(chunk_size, count - added)), csv_out)
-        bulk.ids_taken(count=builder.built)
-    return SeedResult(residents=added, reservations=added if reserve else 0)
+        if count:
+            added = _self_registered_seed(
+                bulk,
+                count=count,
+                places=places,
+                first_counter=first_counter,
+                start_us=start_us,
+                now_us=now_us,
+                used_numbers=used_numbers if reserve else None,
+                csv_out=csv_out,
+                chunk_size=chunk_size,
+            )
+        elif csv_out is not None:
+            csv_out.write(CSV_HEADER + "\n")
+        by_committee = 0
+        if committee:
+            # Rule 10: committees reserve up to their registration deadline (its whole day).
+            deadline = datetime.datetime.combine(
+                config.committee_registration_deadline + datetime.timedelta(days=1),
+                datetime.time(0),
+                tzinfo=tz,
+            )
+            end_us = min(now_us, _epoch_microseconds(deadline) - 1)
+            by_committee = _committee_seed(
+                bulk,
+                count=committee,
+                places=places,
+                registrars=registrars,
+                start_us=start_us,
+                end_us=end_us if end_us > start_us else now_us,
+                used_numbers=used_numbers,
+                chunk_size=chunk_size,
+            )
+    return SeedResult(
+        residents=added + by_committee,
+        reservations=(added if reserve else 0) + by_committee,
+        committee=by_committee,
+    )
+
+
+def _self_registered_seed(
+    bulk: ResidentsCopy,
+    *,
+    count: int,
+    places: list[list[_Place]],
+    first_counter: int,
+    start_us: int,
+    now_us: int,
+    used_numbers: bytearray | None,
+    csv_out: TextIO | None,
+    chunk_size: int,
+) -> int:
+    """The residents who signed up with a demo phone, and their reservations if
+    `used_numbers` is given; returns how many were added."""
+    builder = _RowBuilder(
+        count=count,
+        places=places,
+        first_counter=first_counter,
+        first_ids=bulk.first_ids(reservations=used_numbers is not None),
+        start_us=start_us,
+        now_us=now_us,
+        used_numbers=used_numbers,
+    )
+    if csv_out is not None:
+        csv_out.write(CSV_HEADER + "\n")
+    sizes = [min(chunk_size, count - done) for done in range(0, count, chunk_size)]
+    added = 0
+    # Double buffering: the next chunk is built while this one is copied (the GIL is
+    # released while libpq sends and waits for PostgreSQL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-rows") as pool:
+        pending: Future[_Chunk] = pool.submit(builder.build_encoded, sizes[0])
+        for position in range(len(sizes)):
+            chunk = pending.result()
+            if position + 1 < len(sizes):
+                pending = pool.submit(builder.build_encoded, sizes[position + 1])
+            added += _store(bulk, chunk, csv_out)
+    while added < count:  # make up for residents left out
+        added += _store(bulk, builder.build(min(chunk_size, count - added)), csv_out)
+    bulk.ids_taken(count=builder.built)
+    return added
+
+
+def _committee_seed(
+    bulk: ResidentsCopy,
+    *,
+    count: int,
+    places: list[list[_Place]],
+    registrars: dict[int, int],
+    start_us: int,
+    end_us: int,
+    used_numbers: bytearray | None,
+    chunk_size: int,
+) -> int:
+    """Residents registered by their committees, each with a waiting reservation the committee
+    made for them; returns how many were added. The same COPY as the others, without accounts;
+    ids after the rows copied so far."""
+    assert used_numbers is not None
+    builder = _CommitteeRowBuilder(
+        count=count,
+        places=places,
+        registrars=registrars,
+        first_counter=bulk.committee_registered_count(),
+        first_ids=bulk.first_ids(reservations=True, users=False),
+        start_us=start_us,
+        end_us=end_us,
+        used_numbers=used_numbers,
+    )
+    added = 0
+    while added < count:  # chunks, and then residents left out made up for
+        chunk = builder.build(min(chunk_size, count - added))
+        while taken := bulk.copy(
+            payloads=chunk.payloads, document_hashes=chunk.hashes, committee=True
+        ):
+            chunk = chunk.without(taken)
+        added += len(chunk)
+    bulk.ids_taken(count=builder.built)
+    return added
+
+
+class _CommitteeRowBuilder:
+    """The rows of residents committees register, one community after another across the
+    towns as `_RowBuilder` spreads residents; the documents of the run handed out in the order
+    of their hashes (the unique index's pages stay in memory)."""
+
+    def __init__(
+        self,
+        *,
+        count: int,
+        places: Sequence[Sequence[_Place]],
+        registrars: dict[int, int],
+        first_counter: int,
+        first_ids: tuple[int, int, int],
+        start_us: int,
+        end_us: int,
+        used_numbers: bytearray,
+    ) -> None:
+        self.count = count
+        self.places = places
+        self.registrars = registrars
+        self.first_counter = first_counter
+        self.first_ids = first_ids
+        self.start_us = start_us
+        self.span_us = max(end_us - start_us, 0)
+        self.used_numbers = used_numbers
+        self.built = 0
+        self.clock = _Clock()
+        self.random = random.Random()
+        documents = [
+            _document_for_counter(first_counter + offset, _COMMITTEE_AREA_CODES)
+            for offset in range(count)
+        ]
+        self.documents = sorted((_hash(number), number) for number in documents)
+
+    def _document(self, i: int) -> tuple[str, str]:
+        if i < self.count:
+            return self.documents[i]
+        # Past `count` (residents left out, made up for): the next counters' own documents.
+        number = _document_for_counter(self.first_counter + i, _COMMITTEE_AREA_CODES)
+        return _hash(number), number
+
+    def _reservation_number(self) -> int:
+        used, randbelow = self.used_numbers, self.random.randrange
+        while True:
+            n = randbelow(NUMBER_COUNT)
+            byte, bit = n >> 3, 1 << (n & 7)
+            if not used[byte] & bit:
+                used[byte] |= bit
+                return NUMBER_FIRST + n
+
+    def build(self, size: int) -> _Chunk:
+        _user, resident_id0, reservation_id0 = self.first_ids
+        places, town_count = self.places, len(self.places)
+        categories = [category.value for category in Category]
+        verified = f"{Level.L2.value}\t{Method.COMMITTEE.value}"
+        waiting = ReservationState.WAITING.value
+        clock, randrange = self.clock.text, self.random.randrange
+        chunk = _Chunk(users=[], residents=[], hashes=[], reservations=[], csv=[])
+        for k in range(size):
+            i = self.built + k
+            counter = self.first_counter + i
+            town_places = places[i % town_count]
+            place = town_places[i // town_count % len(town_places)]
+            community = place.community
+            hashed, number = self._document(i)
+            slot = min(i, self.count - 1)
+            reserved_us = self.start_us + (self.span_us * slot + randrange(self.span_us + 1)) // (
+                self.count
+            )
+            registered = clock(reserved_us - randrange(_SIGN_UP_BEFORE_RESERVING))
+            # The committee's phone and address stand in for the resident's (rule 10).
+            address = community.address.translate(COPY_ESCAPES)
+            phone = community.phone.translate(COPY_ESCAPES)
+            name = f"{_COMMITTEE_NAMES[counter % len(_COMMITTEE_NAMES)]}{counter % 1_000_000:06d}"
+            chunk.residents.append(
+                f"{resident_id0 + i}\t{name}\t{DocumentType.RESIDENT_ID.value}\t{hashed}\t"
+                f"{mask_document(number)}\t{verified}\t{registered}\t{address}\t"
+                f"{categories[i % len(categories)]}\tzh-hans\t{registered}\t{place.ids}\t"
+                f"{self.registrars[community.id]}\n"
+            )
+            chunk.reservations.append(
+                f"{reservation_id0 + i}\t{self._reservation_number()}\t{waiting}\t{phone}\t"
+                f"{address}\tt\t{clock(reserved_us)}\t{place.ids}\t{resident_id0 + i}\n"
+            )
+            chunk.hashes.append(hashed)
+            chunk.users.append("")  # no account: keeps the chunk's lists parallel
+            chunk.csv.append("")
+        self.built += size
+        return chunk
 
 
 def _epoch_microseconds(moment: datetime.datetime) -> int:

@@ -12,7 +12,8 @@ aborts the whole run and leaves nothing; the foreign keys are checked per COPY r
 commit, so the queue of deferred checks stays small.
 
 Rows are COPY text (tab-separated, one per line, `\\N` for NULL, escaped with `COPY_ESCAPES`),
-with the columns of `USER_COLUMNS`, `RESIDENT_COLUMNS` and `RESERVATION_COLUMNS` in that order.
+with the columns of `USER_COLUMNS`, `RESIDENT_COLUMNS` (or `COMMITTEE_RESIDENT_COLUMNS`) and
+`RESERVATION_COLUMNS` in that order.
 """
 
 import io
@@ -32,6 +33,8 @@ RESIDENT_COLUMNS = (
     "id, name, document_type, document_hash, document_masked, level, method, verified_at, "
     "street_address, category, language, created_at, community_id, district_id, town_id, user_id"
 )
+# A resident a committee registered: no account, the committee's staff member who did instead.
+COMMITTEE_RESIDENT_COLUMNS = RESIDENT_COLUMNS.replace("user_id", "registered_by_id")
 RESERVATION_COLUMNS = (
     "id, number, state, phone, address, by_committee, created_at, community_id, district_id, "
     "town_id, resident_id"
@@ -87,15 +90,52 @@ class ResidentsCopy:
             used[n >> 3] |= 1 << (n & 7)
         return used
 
-    def first_ids(self, *, reservations: bool) -> tuple[int, int, int]:
-        """The first free id of users, residents and (if `reservations`, else 0) reservations;
-        the caller's rows take the ones that follow, and `ids_taken` moves the sequences on."""
+    def first_ids(self, *, reservations: bool, users: bool = True) -> tuple[int, int, int]:
+        """The first free id of users (if `users`, else 0), residents and (if `reservations`,
+        else 0) reservations; the caller's rows take the ones that follow, and `ids_taken` moves
+        the sequences on."""
         self._first_ids = (
-            self._first_id(User),
+            self._first_id(User) if users else 0,
             self._first_id(Resident),
             self._first_id(Reservation) if reservations else 0,
         )
         return self._first_ids
+
+    def committee_registered_count(self) -> int:
+        """How many residents committees have registered (no account of their own)."""
+        self._cursor.execute(f"SELECT count(*) FROM {_table(Resident)} WHERE user_id IS NULL")
+        return self._cursor.fetchone()[0]
+
+    def committee_registrars(self, *, community_ids: Sequence[int]) -> dict[int, int]:
+        """Per community, the id of a committee staff account that registers its residents: its
+        first one, or else a demo account made now (`committee-demo-<id>`, which cannot sign in
+        until an official gives it a password). Call it before `first_ids`: the accounts made
+        here take user ids."""
+        from django.contrib.auth.models import Group
+
+        from city.roles import COMMITTEE_STAFF
+
+        group = Group.objects.get(name=COMMITTEE_STAFF)
+        found: dict[int, int] = {}
+        for user_id, community_id in (
+            User.objects.filter(groups=group, community_id__in=community_ids)
+            .order_by("id")
+            .values_list("id", "community_id")
+        ):
+            found.setdefault(community_id, user_id)
+        for community_id in community_ids:
+            if community_id in found:
+                continue
+            user, created = User.objects.get_or_create(
+                username=f"committee-demo-{community_id}",
+                defaults={"is_staff": True, "community_id": community_id},
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            user.groups.add(group)
+            found[community_id] = user.pk
+        return found
 
     def _first_id(self, model: type) -> int:
         self._cursor.execute(
@@ -106,14 +146,24 @@ class ResidentsCopy:
         return self._cursor.fetchone()[0]
 
     def copy(
-        self, *, payloads: tuple[bytes, bytes, bytes], document_hashes: Sequence[str]
+        self,
+        *,
+        payloads: tuple[bytes, bytes, bytes],
+        document_hashes: Sequence[str],
+        committee: bool = False,
     ) -> set[str]:
-        """COPY users, residents and reservations (an empty payload copies nothing). When a
-        resident already holds one of `document_hashes`, nothing is copied and those hashes
-        are returned, for the caller to copy again without their rows."""
+        """COPY users, residents and reservations (an empty payload copies nothing); with
+        `committee`, residents a committee registers (`COMMITTEE_RESIDENT_COLUMNS`, no users).
+        When a resident already holds one of `document_hashes`, nothing is copied and those
+        hashes are returned, for the caller to copy again without their rows."""
+        columns = (
+            (USER_COLUMNS, COMMITTEE_RESIDENT_COLUMNS, RESERVATION_COLUMNS)
+            if committee
+            else _COLUMNS
+        )
         try:
             with transaction.atomic():
-                self._copy(payloads)
+                self._copy(payloads, columns)
         except IntegrityError as error:
             if _DOCUMENT_CONSTRAINT not in str(error):
                 raise
@@ -124,8 +174,8 @@ class ResidentsCopy:
             return {hashed for (hashed,) in self._cursor.fetchall()}
         return set()
 
-    def _copy(self, payloads: tuple[bytes, bytes, bytes]) -> None:
-        for model, columns, payload in zip(_TABLES, _COLUMNS, payloads, strict=True):
+    def _copy(self, payloads: tuple[bytes, bytes, bytes], column_lists: Sequence[str]) -> None:
+        for model, columns, payload in zip(_TABLES, column_lists, payloads, strict=True):
             if payload:
                 # One read of the whole payload: the caller's thread that builds the next rows
                 # holds the GIL between reads.

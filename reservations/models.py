@@ -216,6 +216,18 @@ class Reservation(models.Model):
         return f"{self.number:08d}"
 
 
+class CommitteeWin(Reservation):
+    """The wins of committee-registered residents, as their committee follows them in the
+    admin ("my community's wins", `portal.admin`): the same rows, only read. It has no
+    permissions of its own: whoever may view reservations may view these (scoped there)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = _("win of a committee-registered resident")
+        verbose_name_plural = _("committee residents' wins")
+
+
 class SignInCode(models.Model):
     """A 6-digit sign-in code sent by SMS; stored as a keyed hash, single use, 5 tries."""
 

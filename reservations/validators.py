@@ -275,3 +275,15 @@ def mask_document(value: str) -> str:
     """What staff and the resident see: enough to recognise a document, not to copy it."""
     head, tail = mask_shown(len(value))
     return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
+
+
+def mask_name(value: str) -> str:
+    """A name as staff lists show it: the first character (a Chinese surname) and, for names of
+    three characters or more, the last; the rest hidden, one star per character. "陈阿婆" reads
+    "陈*婆", "林梅" "林*"."""
+    name = value.strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -12,13 +12,25 @@ class Command(BaseCommand):
     help = (
         "Demo and load-test data: add N verified residents (phones 199 + 8 digits) spread over "
         "every town, each with a waiting reservation if --reserve, and list them in a CSV with "
-        "--out. Run again to add N more. Sign-ups and reservations wait while it runs (under "
+        "--out; with --committee N, also N residents registered by their communities' "
+        "committees, with reservations (not in the CSV: they have no phone). Run again to add N "
+        "more. Sign-ups and reservations wait while it runs (under "
         "a minute per million residents). Refused unless DEBUG is on (or --force): the accounts "
         "would sign in with real people's numbers and enter real draws."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--residents", type=int, required=True, help="how many to add")
+        parser.add_argument("--residents", type=int, default=0, help="how many to add")
+        parser.add_argument(
+            "--committee",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "also register N residents through their communities' committees (no phone of "
+                "their own, each with a waiting reservation under the committee's phone)"
+            ),
+        )
         parser.add_argument(
             "--reserve", action="store_true", help="give each a waiting reservation"
         )
@@ -32,7 +44,8 @@ class Command(BaseCommand):
     def handle(
         self,
         *args,
-        residents: int,
+        residents: int = 0,
+        committee: int = 0,
         reserve: bool = False,
         out: Path | None = None,
         force: bool = False,
@@ -43,11 +56,17 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             if out is None:
-                result = demo_residents_seed(count=residents, reserve=reserve, now=timezone.now())
+                result = demo_residents_seed(
+                    count=residents, reserve=reserve, now=timezone.now(), committee=committee
+                )
             else:
                 with out.open("w", encoding="utf-8", newline="") as csv_out:
                     result = demo_residents_seed(
-                        count=residents, reserve=reserve, now=timezone.now(), csv_out=csv_out
+                        count=residents,
+                        reserve=reserve,
+                        now=timezone.now(),
+                        csv_out=csv_out,
+                        committee=committee,
                     )
         except BaseException as error:
             # Nothing was added: a CSV would list residents who do not exist.
@@ -57,8 +76,13 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
             raise
         seconds = time.monotonic() - started
+        through = (
+            f" ({result.committee} registered by committees, without a phone)"
+            if result.committee
+            else ""
+        )
         self.stdout.write(
-            f"added {result.residents} residents, {result.reservations} reservations "
+            f"added {result.residents} residents, {result.reservations} reservations{through} "
             f"in {seconds:.1f} s"
         )
         if out is not None:

@@ -1,0 +1,119 @@
+"""Reads for committee staff that compose what several apps know (rule 10): their community's
+wins, and the slip a committee prints for a resident it registered. Reservations may not read
+the lottery, orders or pickup; the portal, above them all, may."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+
+from city import roles
+from city.admin import in_group
+from city.models import CampaignConfig
+from city.selectors import campaign_get
+from lottery.models import Draw
+from lottery.schedule import purchase_window
+from lottery.selectors import draws_entered
+from orders.models import Order, OrderStatus
+from orders.selectors import order_live_for
+from pickup.selectors import NoPickupPoint, Route, route_for
+from reservations.models import CommitteeWin, Reservation, Resident
+from reservations.selectors import pending_wins_apply
+
+
+def _committee_scope(queryset: QuerySet, *, user, community_field: str) -> QuerySet:
+    """Committee staff see their own community only (none without one); other staff who may
+    view reservations (officials) see every community."""
+    if in_group(user, roles.COMMITTEE_STAFF):
+        if user.community_id is None:
+            return queryset.none()
+        return queryset.filter(**{community_field: user.community_id})
+    return queryset
+
+
+def committee_wins(*, user) -> QuerySet[CommitteeWin]:
+    """The wins of committee-registered residents that `user` may follow: every reservation a
+    committee made that a draw chose (its Win recorded, settled onto the reservation or still
+    pending), with its draw, the draw's purchase window and its order's status, in one query.
+
+    The draw fixes the window when it runs, before it records its wins (`draw_run`), so the
+    draw's row holds every win's window."""
+    draw = Draw.objects.filter(pk=OuterRef("win_draw_id"))
+    # The live order if there is one (at most one, by a constraint), else the latest cancelled.
+    order = Order.objects.filter(reservation_id=OuterRef("pk")).order_by(
+        Case(
+            When(status=OrderStatus.CANCELLED, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        "-created_at",
+    )
+    wins = (
+        CommitteeWin.objects.filter(by_committee=True, win__isnull=False)
+        .select_related("resident", "community")
+        .annotate(
+            win_draw_id=F("win__draw_id"),
+            window_opens=Subquery(draw.values("purchase_opens_at")[:1]),
+            window_closes=Subquery(draw.values("purchase_closes_at")[:1]),
+            order_status=Subquery(order.values("status")[:1]),
+            # The parcel's state (pickup's hand-over chain) joins here, as the order's status
+            # does: parcel_state=Subquery(<the reservation's parcel>.values("state")[:1]).
+        )
+    )
+    return _committee_scope(wins, user=user, community_field="community_id")
+
+
+def committee_resident_for(*, user, resident_id: int) -> Resident | None:
+    """A resident registered by a committee (no account of their own), if `user` may print
+    their slip: their own committee's staff, or officials."""
+    residents = Resident.objects.select_related("community__town__district").filter(
+        pk=resident_id, user__isnull=True, community__isnull=False
+    )
+    return _committee_scope(residents, user=user, community_field="community_id").first()
+
+
+@dataclass(frozen=True)
+class CommitteeSlip:
+    """What the slip for a committee-registered resident says."""
+
+    resident: Resident
+    reservation: Reservation | None  # the latest, if the committee reserved for them
+    draws_entered: list[datetime.datetime]
+    won: bool
+    purchase_window: tuple[datetime.datetime, datetime.datetime] | None
+    order: Order | None
+    route: Route | None  # where the pack goes (rule 9); None when it cannot be routed yet
+    sms_phone: str  # the committee's mobile number for messages, or "": it tells them itself
+    campaign: CampaignConfig
+    printed_at: datetime.datetime
+
+
+def committee_slip(*, resident: Resident, now: datetime.datetime) -> CommitteeSlip:
+    """The slip as it stands now: after registration (no reservation yet), after reserving, and
+    after each draw (the draws it was in, whether it won, the window, where the pack goes)."""
+    config = campaign_get()
+    reservation = (
+        resident.reservations.select_related("town", "community").order_by("-created_at").first()
+    )
+    pending_wins_apply(reservations=[reservation])  # a win reads as won the moment it is drawn
+    won = reservation is not None and reservation.won_at is not None
+    route = None
+    if reservation is not None:
+        try:
+            route = route_for(reservation=reservation)
+        except NoPickupPoint:
+            route = None
+    return CommitteeSlip(
+        resident=resident,
+        reservation=reservation,
+        draws_entered=(
+            draws_entered(config=config, reservation=reservation, now=now) if reservation else []
+        ),
+        won=won,
+        purchase_window=purchase_window(config=config, reservation=reservation) if won else None,
+        order=order_live_for(reservation=reservation) if won else None,
+        route=route,
+        sms_phone=resident.community.sms_phone,
+        campaign=config,
+        printed_at=now,
+    )
