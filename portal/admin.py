@@ -42,6 +42,8 @@ class CommitteeWinAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin
     search_fields = ["=number"]
     actions = None
     show_full_result_count = False
+    # A line's own page (reachable by its address only): the reservation, never who it is.
+    fields = ["number", "state", "community", "created_at", "won_at"]
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(VIEW_PERMISSION)

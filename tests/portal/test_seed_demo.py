@@ -211,3 +211,82 @@ def test_seed_demo_refuses_when_debug_is_off(fuzhou, settings):
     with pytest.raises(CommandError):
         seed("--residents", "10")
     assert not Resident.objects.exists()
+
+
+# --- residents registered by committees (issue 13) ----------------------------------------------
+
+
+def test_committee_registers_residents_without_a_phone_with_reservations(
+    fuzhou, debug, committee_staff
+):
+    from city import roles
+    from city.models import Community
+
+    summary = seed("--committee", "120")
+
+    assert summary.startswith(
+        "added 120 residents, 120 reservations (120 registered by committees, without a phone) in "
+    )
+    residents = list(Resident.objects.select_related("community__town", "registered_by"))
+    assert len(residents) == 120
+    for resident in residents:
+        assert resident.user is None and resident.committee_registered
+        assert (resident.level, resident.method) == (Level.L2, Method.COMMITTEE)
+        assert resident.category and resident.name
+        assert resident.street_address == resident.community.address
+        assert resident.town == resident.community.town
+        registrar = resident.registered_by
+        assert registrar.community_id == resident.community_id
+        assert registrar.groups.filter(name=roles.COMMITTEE_STAFF).exists()
+        assert not registrar.has_usable_password() or registrar == committee_staff
+        assert resident.document_masked[:3] == "350"  # a resident ID of a Fuzhou county
+    # The community that has committee staff registers through them.
+    assert any(r.registered_by == committee_staff for r in residents)
+    reservations = list(Reservation.objects.select_related("resident", "community"))
+    assert len(reservations) == 120
+    assert {r.resident_id for r in reservations} == {r.pk for r in residents}
+    for reservation in reservations:
+        assert reservation.by_committee and reservation.state == ReservationState.WAITING
+        assert reservation.phone == reservation.community.phone
+        assert reservation.address == reservation.community.address
+    assert len({r.number for r in reservations}) == 120
+    # Spread over the city, as the other demo residents are.
+    assert len({r.community.town_id for r in reservations}) == Town.objects.count()
+    assert Community.objects.filter(residents__isnull=False).distinct().count() > 46
+
+
+def test_committee_residents_come_with_the_others_and_stay_out_of_the_csv(fuzhou, debug, tmp_path):
+    out = tmp_path / "residents.csv"
+    summary = seed("--residents", "50", "--reserve", "--committee", "20", "--out", str(out))
+
+    assert summary.startswith("added 70 residents, 70 reservations (20 registered by ")
+    assert len(csv_rows(out)) == 50
+    assert Resident.objects.filter(user__isnull=True).count() == 20
+    assert Reservation.objects.filter(by_committee=True).count() == 20
+    assert Reservation.objects.count() == len(set(Reservation.objects.values_list("number"))) == 70
+
+
+def test_committee_residents_can_be_added_again_with_new_documents(fuzhou, debug):
+    seed("--committee", "30")
+    seed("--committee", "30")
+    hashes = Resident.objects.values_list("document_hash", flat=True)
+    assert len(set(hashes)) == 60
+    user = User.objects.create_user(username="later", phone="13800000010")
+    resident = Resident.objects.create(user=user)
+    assert resident.pk > Resident.objects.exclude(pk=resident.pk).latest("pk").pk
+
+
+def test_committee_reservations_are_made_by_the_registration_deadline(fuzhou, debug):
+    CampaignConfig.objects.update(
+        start_date=datetime.date(2020, 2, 17),
+        committee_registration_deadline=datetime.date(2020, 2, 20),
+    )
+    seed("--committee", "40")
+    last = Reservation.objects.latest("created_at").created_at
+    assert last < shanghai(2020, 2, 21, 0, 0)
+    assert Reservation.objects.earliest("created_at").created_at >= shanghai(2020, 2, 17, 0, 0)
+
+
+def test_nothing_to_add_is_refused(fuzhou, debug):
+    with pytest.raises(CommandError, match="at least 1"):
+        seed("--committee", "0")

@@ -204,3 +204,69 @@ def test_officials_read_residents_but_do_not_register_them(client, official, reg
 def test_the_resident_pages_never_show_the_document_number(staff_client, registered):
     change = reverse("admin:reservations_resident_change", args=[registered.pk])
     assert NUMBER not in staff_client.get(change).content.decode()
+
+
+# --- the committee's mobile number for messages (issue 13) ------------------------------------
+
+
+def community_form(community: Community, **changes) -> dict:
+    return {
+        "town": community.town_id,
+        "name": community.name,
+        "name_en": community.name_en,
+        "phone": community.phone,
+        "sms_phone": "",
+        "address": community.address,
+        **changes,
+    }
+
+
+@pytest.fixture
+def qingcheng(fuzhou) -> Community:
+    return Community.objects.get(town__name="鼓东街道", name="庆城社区")
+
+
+def test_an_official_gives_a_committee_a_mobile_for_messages_however_it_is_typed(
+    client, official, qingcheng
+):
+    client.force_login(official)
+    url = reverse("admin:city_community_change", args=[qingcheng.pk])
+    response = client.post(url, community_form(qingcheng, sms_phone="+86 139 0000 1111"))
+    assert response.status_code == 302
+    qingcheng.refresh_from_db()
+    assert qingcheng.sms_phone == "13900001111"
+    assert qingcheng.phone == "0591-87010100"  # its own phone stays what it was
+
+
+def test_a_fixed_line_is_refused_as_the_mobile_for_messages(client, official, qingcheng):
+    client.force_login(official)
+    url = reverse("admin:city_community_change", args=[qingcheng.pk])
+    response = client.post(
+        url, community_form(qingcheng, sms_phone="0591-87010100"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "not a mainland China mobile number" in str(
+        response.context["adminform"].form.errors["sms_phone"]
+    )
+    qingcheng.refresh_from_db()
+    assert qingcheng.sms_phone == ""
+
+
+def test_the_database_keeps_only_a_mobile_as_the_number_for_messages(qingcheng):
+    from django.db import IntegrityError, transaction
+
+    for value in ["059187010100", "+8613900001111", "1390000111"]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Community.objects.filter(pk=qingcheng.pk).update(sms_phone=value)
+    Community.objects.filter(pk=qingcheng.pk).update(sms_phone="13900001111")
+
+
+def test_officials_find_the_committees_no_sms_reaches(client, official, qingcheng):
+    Community.objects.filter(pk=qingcheng.pk).update(sms_phone="13900001111")
+    client.force_login(official)
+    url = reverse("admin:city_community_changelist")
+    without = client.get(url + "?sms_phone__isempty=1")
+    assert without.status_code == 200
+    assert qingcheng not in list(without.context["cl"].queryset)
+    with_one = client.get(url + "?sms_phone__isempty=0")
+    assert list(with_one.context["cl"].queryset) == [qingcheng]
