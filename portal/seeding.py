@@ -1,4 +1,6 @@
-"""Demo data in bulk: verified residents, and optionally their reservations.
+"""Demo data in bulk: verified residents, and optionally their reservations; and residents
+registered by their committees (no phone, the committee's address, each with a reservation the
+committee made), copied the same way after them (`_committee_seed`).
 
 For demos and load tests. Each row is what sign-up, verification to L2 and reserving would have
 left, skipping only the reservation windows (rule 2). This module makes the rows; the
