@@ -380,6 +380,17 @@ def outbox_mark_failed(*, message_id: int, token: str, error: str) -> int:
     )
 
 
+def outbox_mark_refused(*, message_id: int, token: str, reason: str) -> int:
+    """A claimed row whose recipient no SMS can reach: refused, never handed to the gateway."""
+    return _held([message_id], token).update(
+        state=State.REFUSED,
+        lease_until=None,
+        leased_by="",
+        last_error=reason[:500],
+        updated_at=timezone.now(),
+    )
+
+
 def outbox_release(*, ids: list[int], token: str, delay: float = 0) -> int:
     """Give back claimed rows that were not tried; their attempt does not count."""
     if not ids:
@@ -428,6 +439,7 @@ class DrainResult:
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    refused: int = 0
     stopped_early: bool = False  # time budget or a failing gateway; more may be due
     errors: list[str] = field(default_factory=list)
 
@@ -483,6 +495,13 @@ def outbox_drain(
             if time.monotonic() > send_until:  # waiting for the rate limit used up the lease
                 outbox_release(ids=[m.id for m in batch[index:]], token=token)
                 break
+            if not is_sms_recipient(message.recipient):
+                # Queued before the outbox refused such recipients, or written around it: the
+                # gateway never gets a number that is not a mobile.
+                result.refused += outbox_mark_refused(
+                    message_id=message.id, token=token, reason=REFUSED_NOT_A_MOBILE
+                )
+                continue
             try:
                 # Opened here, just before the gateway gets it; kept in no row or log.
                 text = unseal(message.text)

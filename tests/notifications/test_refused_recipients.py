@@ -134,3 +134,24 @@ def test_officials_filter_the_refused_messages_and_read_why_in_their_language(cl
     assert "not a mobile number: no SMS can reach it" in english.content.decode()
     assert "不是手机号码：无法接收短信" in chinese.content.decode()
     assert LANDLINE not in english.content.decode()  # masked, as every recipient
+
+
+def test_a_landline_queued_before_the_outbox_refused_them_is_not_sent_either(http_sms):
+    """A row written around the outbox's check (or queued by an older release): the worker
+    refuses it at the last step, before the gateway."""
+    messages_enqueue(messages=[committee_win("+8613900000001", "b")])
+    old = OutboxMessage.objects.create(
+        recipient=LANDLINE, text="【福州普惠】…", kind=Kind.COMMITTEE_WIN, dedupe_key="old"
+    )
+    assert old.state == State.QUEUED
+
+    result = drain()
+
+    assert (result.sent, result.refused) == (1, 1)
+    assert [m["to"] for m in http_sms.received] == ["+8613900000001"]
+    old.refresh_from_db()
+    assert (old.state, old.last_error, old.leased_by) == (
+        State.REFUSED,
+        REFUSED_NOT_A_MOBILE,
+        "",
+    )
