@@ -159,7 +159,7 @@ def messages_enqueue_new(*, messages: Iterable[NewMessage]) -> int:
     draw's lock), in the caller's transaction: copied straight into the outbox, each rendered as
     PostgreSQL reads the one before, so that rendering and storing overlap. A key that is not
     new after all fails the COPY, and with it the caller's transaction: nothing is doubled.
-    Returns the number queued."""
+    Returns the number written (queued, or refused for a recipient that is not a mobile)."""
     now = timezone.now().isoformat()
     fixed = f"\t0\t{now}\t\t{now}\t{now}\n"
     count = 0
@@ -491,10 +491,6 @@ def outbox_drain(
                 pause = settings.SMS_RETRY_BASE_SECONDS if transient_in_a_row else 0
                 outbox_release(ids=rest, token=token, delay=pause)
                 break
-            limiter.acquire()
-            if time.monotonic() > send_until:  # waiting for the rate limit used up the lease
-                outbox_release(ids=[m.id for m in batch[index:]], token=token)
-                break
             if not is_sms_recipient(message.recipient):
                 # Queued before the outbox refused such recipients, or written around it: the
                 # gateway never gets a number that is not a mobile.
@@ -502,6 +498,10 @@ def outbox_drain(
                     message_id=message.id, token=token, reason=REFUSED_NOT_A_MOBILE
                 )
                 continue
+            limiter.acquire()
+            if time.monotonic() > send_until:  # waiting for the rate limit used up the lease
+                outbox_release(ids=[m.id for m in batch[index:]], token=token)
+                break
             try:
                 # Opened here, just before the gateway gets it; kept in no row or log.
                 text = unseal(message.text)
