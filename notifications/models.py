@@ -3,6 +3,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from city.phones import mask_phone
+
 
 class Kind(models.TextChoices):
     SIGN_IN_CODE = "sign_in_code", _("sign-in code")
@@ -102,4 +104,5 @@ class OutboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient}"
+        # Masked as everywhere staff read it: the admin puts this in each row's checkbox label.
+        return f"{self.get_kind_display()} → {mask_phone(self.recipient)}"
