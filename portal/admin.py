@@ -74,7 +74,7 @@ class CommitteeWinAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin
     def number_display(self, obj: CommitteeWin) -> str:
         return obj.number_display
 
-    @admin.display(description=_("name"))
+    @admin.display(description=_("Name"))
     def masked_name(self, obj: CommitteeWin) -> str:
         return mask_name(obj.resident.name)
 
