@@ -815,5 +815,10 @@ def reservation_order_lapsed(*, reservation_id: int) -> bool:
 
 
 def reservation_collected(*, reservation_id: int) -> bool:
-    """`ordered → collected`: the pack reached the resident."""
+    """`ordered → collected`: the resident collected the pack through the pickup chain."""
     return _step(Transition.COLLECTED, reservation_id)
+
+
+def reservation_delivered(*, reservation_id: int) -> bool:
+    """`ordered → delivered`: the partner delivered the pack home (rule 4)."""
+    return _step(Transition.DELIVERED, reservation_id)
