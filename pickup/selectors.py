@@ -6,6 +6,7 @@ same rules route it there.
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -135,7 +136,8 @@ def parcels_of(*, batch_id: int | None = None, community_id: int | None = None):
         queryset = queryset.filter(batch_id=batch_id)
     if community_id is not None:
         queryset = queryset.filter(community_id=community_id)
-    return queryset.order_by("town__name", "community__name", "reservation__number")
+    # Towns and communities in the reference data's order (their ids), within the district.
+    return queryset.order_by("town_id", "community_id", "reservation__number")
 
 
 def masked_name(name: str) -> str:
@@ -153,14 +155,25 @@ class ManifestRow:
     phone: str
     committee: str
     state: str
+    state_code: str
     missing: bool
     overdue: bool
+
+
+def _tally(rows) -> list[tuple[str, int]]:
+    """(state, how many) for the states these rows are in, in the chain's order."""
+    counts = Counter(row.state_code for row in rows)
+    return [(state.label, counts[state]) for state in ParcelState if counts[state]]
 
 
 @dataclass
 class CommunityGroup:
     community: Community
     rows: list[ManifestRow]
+
+    @property
+    def tally(self) -> list[tuple[str, int]]:
+        return _tally(self.rows)
 
 
 @dataclass
@@ -172,6 +185,10 @@ class TownGroup:
     @property
     def count(self) -> int:
         return sum(len(group.rows) for group in self.communities)
+
+    @property
+    def tally(self) -> list[tuple[str, int]]:
+        return _tally([row for group in self.communities for row in group.rows])
 
 
 def manifest(*, batch_id: int, now: datetime.datetime) -> list[TownGroup]:
@@ -193,6 +210,7 @@ def manifest(*, batch_id: int, now: datetime.datetime) -> list[TownGroup]:
                 phone=mask_phone(reservation.phone),
                 committee=parcel.community.display_name,
                 state=parcel.get_state_display(),
+                state_code=parcel.state,
                 missing=parcel.missing,
                 overdue=parcel.state in HELD_STATES and parcel.deadline < now,
             )
