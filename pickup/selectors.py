@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import (
     Count,
     DateTimeField,
+    DurationField,
     Exists,
     ExpressionWrapper,
     F,
@@ -110,11 +111,11 @@ def batches_with_counts(*, point_id: int | None):
 
 def collect_deadline() -> ExpressionWrapper:
     """When a parcel that arrived should be collected by: its point's number of days after."""
-    return ExpressionWrapper(
-        F("arrived_at")
-        + F("batch__point__collect_within_days") * Value(datetime.timedelta(days=1)),
-        output_field=DateTimeField(),
+    days = ExpressionWrapper(
+        F("batch__point__collect_within_days") * Value(datetime.timedelta(days=1)),
+        output_field=DurationField(),
     )
+    return ExpressionWrapper(F("arrived_at") + days, output_field=DateTimeField())
 
 
 def overdue_filter(*, now: datetime.datetime) -> Q:
