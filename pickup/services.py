@@ -205,6 +205,7 @@ def _arrive(parcel_ids: list[int], *, by, now) -> list[int]:
     moved = list(
         Parcel.objects.select_for_update()
         .filter(pk__in=parcel_ids, state__in=move.source, missing=False)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     if not moved:
@@ -285,12 +286,24 @@ def parcels_step(
         queryset = scope.filter(Parcel.objects.all()).annotate(
             at_point=Exists(_collects_at_point())
         )
+        if move.target == P.COLLECTED:
+            # The reservations first, as the partner's status reports take them (reservation,
+            # order, parcel): a late `delivered` at the same moment waits, no deadlock.
+            candidates = (
+                queryset.filter(state__in=move.source)
+                if numbers is None
+                else queryset.filter(reservation__number__in=numbers)
+            )
+            reservations.reservations_lock(
+                reservation_ids=list(candidates.values_list("reservation_id", flat=True))
+            )
         if numbers is None:
             # Whole town or community: the parcels at the step before; another staff member's
             # identical step, made first, leaves nothing here (the rows are locked, re-read).
             rows = list(
                 queryset.filter(state__in=move.source, at_point=at_point_only)
                 .select_for_update(of=("self",))
+                .order_by("pk")  # every step locks parcels in one order: no deadlock
                 .values_list("pk", "state")
             )
             if not rows:
@@ -306,6 +319,7 @@ def parcels_step(
                 number: (pk, state, at_point)
                 for pk, state, at_point, number in queryset.filter(reservation__number__in=numbers)
                 .select_for_update(of=("self",))
+                .order_by("pk")
                 .values_list("pk", "state", "at_point", "reservation__number")
             }
             rows = []
@@ -381,6 +395,7 @@ def batch_receive(
         rows = list(
             Parcel.objects.select_for_update(of=("self",))
             .filter(batch_id=batch.pk)
+            .order_by("pk")
             .values_list("pk", "state", "reservation__number")
         )
         by_number = {number: (pk, state) for pk, state, number in rows}
@@ -423,6 +438,7 @@ def parcel_found(
             number: (pk, missing)
             for pk, missing, number in Parcel.objects.select_for_update(of=("self",))
             .filter(batch_id=batch.pk, reservation__number__in=numbers)
+            .order_by("pk")
             .values_list("pk", "missing", "reservation__number")
         }
         for number in numbers:
