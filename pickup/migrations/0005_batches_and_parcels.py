@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("city", "0002_roles"),
+        ("city", "0001_initial"),
         ("pickup", "0004_pickup_staff"),
         ("reservations", "0013_user_pickup_point_moved"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
