@@ -33,7 +33,7 @@ from orders.selectors import (
     state_reason,
     token_hash,
 )
-from pickup.models import Fulfilment
+from pickup.models import Fulfilment, Parcel
 from pickup.selectors import delivery_date
 from pickup.services import parcel_arrived, parcel_place, parcel_withdraw
 from reservations import services as reservations
@@ -264,6 +264,36 @@ def order_set_status(*, order: Order, status: str, now: datetime.datetime) -> Or
         Order.objects.filter(pk=locked.pk).update(**fields)
         locked.refresh_from_db()
         return locked
+
+
+def parcels_backfill(*, now: datetime.datetime) -> int:
+    """Pickup orders placed before parcels existed (issue 13) get theirs, in the batch of their
+    delivery date; one the partner reported delivered is at the point. Each order in its own
+    transaction, with its reservation locked as for a status report; run again, it finds
+    none. Returns how many parcels were placed."""
+    has_parcel = Parcel.objects.filter(reservation_id=OuterRef("reservation_id"))
+    pending = (
+        Order.objects.filter(fulfilment=Fulfilment.PICKUP)
+        .exclude(status=OrderStatus.CANCELLED)
+        .filter(~Exists(has_parcel))
+        .order_by("pk")
+    )
+    placed = 0
+    for order in pending.select_related("pickup_point"):
+        with transaction.atomic():
+            reservation = reservations.reservation_lock(reservation_id=order.reservation_id)
+            if Parcel.objects.filter(reservation_id=reservation.pk).exists():
+                continue  # placed meanwhile
+            parcel_place(
+                reservation=reservation,
+                point=order.pickup_point,
+                delivery_date=order.delivery_date,
+                now=order.created_at,
+            )
+            if order.status == OrderStatus.DELIVERED:
+                parcel_arrived(reservation_id=reservation.pk, now=order.delivered_at or now)
+            placed += 1
+    return placed
 
 
 # --- lapses and reminders (rule 6) ------------------------------------------------------------

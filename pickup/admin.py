@@ -1,4 +1,5 @@
 import csv
+from functools import wraps
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,7 +12,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from city import roles
 from city.admin import AllowListedLookupsMixin, SafeActionsMixin, in_group
@@ -37,6 +37,22 @@ from pickup.selectors import (
     staff_point_id,
 )
 from pickup.services import Scope, Step, batch_receive, numbers_parse, parcel_found, parcels_step
+
+
+def _post_only(view):
+    """A form's target: a POST records; anything else is sent back to the page of the form
+    (the batch, or the parcels), where the form is."""
+
+    @wraps(view)
+    def wrapped(request, batch_id: int | None = None):
+        if request.method != "POST":
+            if batch_id is None:
+                return HttpResponseRedirect(reverse("admin:pickup_parcel_changelist"))
+            return HttpResponseRedirect(reverse("admin:pickup_batch_detail", args=[batch_id]))
+        return view(request, batch_id) if batch_id is not None else view(request)
+
+    return wrapped
+
 
 # Which steps each role records, and where: pickup staff on their batch's page, committee
 # staff on their community's parcels.
@@ -231,17 +247,17 @@ class BatchAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             path("<int:batch_id>/manifest.csv", wrap(self.manifest_csv)),
             path(
                 "<int:batch_id>/receive/",
-                wrap(require_POST(self.receive_view)),
+                wrap(_post_only(self.receive_view)),
                 name="pickup_batch_receive",
             ),
             path(
                 "<int:batch_id>/found/",
-                wrap(require_POST(self.found_view)),
+                wrap(_post_only(self.found_view)),
                 name="pickup_batch_found",
             ),
             path(
                 "<int:batch_id>/step/",
-                wrap(require_POST(self.step_view)),
+                wrap(_post_only(self.step_view)),
                 name="pickup_batch_step",
             ),
             *super().get_urls(),
@@ -552,7 +568,7 @@ class ParcelAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("step/", wrap(require_POST(self.step_view)), name="pickup_parcel_step"),
+            path("step/", wrap(_post_only(self.step_view)), name="pickup_parcel_step"),
             *super().get_urls(),
         ]
 

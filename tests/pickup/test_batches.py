@@ -153,3 +153,40 @@ def test_the_csv_manifest_is_utf8_with_a_bom_a_header_row_and_no_full_phone_or_i
         assert win.phone not in text
         assert win.resident.document_masked not in text
     assert "林小梅" not in text and "林**" in text
+
+
+def test_a_form_target_opened_without_posting_leads_back_to_the_batch(
+    client, api, campaign, at_time, pickup_staff
+):
+    (win,) = winners(("城门镇", None))
+    at_time(at(2020, 2, 20, 9, 0))
+    order(api, win, "J-1")
+    client.force_login(pickup_staff)
+    response = client.get(batch_url(parcel(win).batch, "receive"))
+    assert (response.status_code, response["Location"]) == (302, batch_url(parcel(win).batch))
+    assert parcel(win).state == "awaiting"
+
+
+def test_pickup_orders_placed_before_parcels_existed_get_theirs(api, campaign, at_time):
+    from django.core.management import call_command
+
+    from pickup.models import ParcelStep
+    from tests.pickup.helpers import status
+
+    placed, delivered, cancelled = winners(("城门镇", None), ("城门镇", "胪雷村"), ("鼓山镇", None))
+    at_time(at(2020, 2, 20, 9, 0))
+    order(api, placed, "L-1")
+    status(api, order(api, delivered, "L-2"), "dispatched", "delivered")
+    status(api, order(api, cancelled, "L-3"), "cancelled")
+    # As before issue 13: orders without parcels or batches.
+    ParcelStep.objects.all().delete()
+    Parcel.objects.all().delete()
+    Batch.objects.all().delete()
+    out = io.StringIO()
+    call_command("place_parcels", stdout=out)
+    assert out.getvalue().strip() == "placed 2 parcels"
+    assert parcel(placed).state == "awaiting" and parcel(delivered).state == "at_point"
+    assert f"{parcel(placed).batch.delivery_date:%m-%d}" == "02-20"
+    assert not Parcel.objects.filter(reservation=cancelled).exists()
+    call_command("place_parcels", stdout=out)
+    assert Parcel.objects.count() == 2
