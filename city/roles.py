@@ -23,6 +23,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "city.otherarea": ALL_ACTIONS,
         "city.suggestion": ("view", "change"),
         "pickup.pickuppoint": ALL_ACTIONS,
+        # The batches and parcels, with the counts of those overdue or missing.
+        "pickup.batch": ("view",),
+        "pickup.parcel": ("view",),
+        # Which towns collect at their point (the point's decision, recorded by officials).
+        "pickup.collectatpoint": ALL_ACTIONS,
         "reservations.resident": ("view",),
         "reservations.reservation": ("view",),
         "lottery.supplyarrival": ("view", "add"),
@@ -49,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reservations.reservation": ("view",),
         # Their residents' orders (scoped in the admin).
         "orders.order": ("view",),
+        # Their community's parcels: they record the last two steps (scoped in the admin).
+        "pickup.parcel": ("view", "change"),
     },
     PICKUP_STAFF: {
         "city.district": ("view",),
@@ -56,6 +63,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "pickup.pickuppoint": ("view",),
         # The orders routed to their point (scoped in the admin).
         "orders.order": ("view",),
+        # Their point's batches and parcels: receipt and the hand-over steps.
+        "pickup.batch": ("view", "change"),
+        "pickup.parcel": ("view", "change"),
+        "pickup.collectatpoint": ("view",),
     },
 }
 

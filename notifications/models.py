@@ -13,6 +13,7 @@ class Kind(models.TextChoices):
     LAPSE_REMINDER = "lapse_reminder", _("lapse reminder")
     PICKUP_NOTICE = "pickup_notice", _("pickup notice")
     ORDER_PLACED = "order_placed", _("order placed")
+    PARCEL_READY = "parcel_ready", _("parcel ready to collect")
 
 
 class Priority(models.IntegerChoices):
@@ -29,6 +30,7 @@ KIND_PRIORITY = {
     Kind.LAPSE_REMINDER: Priority.BULK,
     Kind.PICKUP_NOTICE: Priority.NORMAL,
     Kind.ORDER_PLACED: Priority.NORMAL,
+    Kind.PARCEL_READY: Priority.NORMAL,
 }
 
 

@@ -303,12 +303,13 @@ def state_reason(*, candidate: Candidate, now: datetime.datetime) -> Reason | No
     """The reasons that depend on the reservation's state and the clock, in their order.
 
     A win whose window has closed is `lapsed` at once, whether or not the lapse task has run.
-    An ordered (or collected) win is `already_ordered` even after its window: it did not lapse.
+    An ordered (collected, delivered) win is `already_ordered` even after its window: it did
+    not lapse.
     """
     state = candidate.state
     if state == ReservationState.WAITING:
         return Reason.NOT_WON
-    if state in (ReservationState.ORDERED, ReservationState.COLLECTED):
+    if state in (ReservationState.ORDERED, ReservationState.COLLECTED, ReservationState.DELIVERED):
         return Reason.ALREADY_ORDERED
     if state == ReservationState.LAPSED:
         return Reason.LAPSED

@@ -33,8 +33,9 @@ from orders.selectors import (
     state_reason,
     token_hash,
 )
-from pickup.models import Fulfilment
+from pickup.models import Fulfilment, Parcel
 from pickup.selectors import delivery_date
+from pickup.services import parcel_arrived, parcel_place, parcel_withdraw
 from reservations import services as reservations
 from reservations.models import Reservation, ReservationState
 
@@ -186,6 +187,14 @@ def order_place(
                 updated_at=now,
             )
             reservations.reservation_order(reservation_id=reservation.pk)
+            if route.fulfilment == Fulfilment.PICKUP:
+                # The pack joins its point's batch of that day (docs/pickup.md).
+                parcel_place(
+                    reservation=reservation,
+                    point=route.pickup_point,
+                    delivery_date=order.delivery_date,
+                    now=now,
+                )
             messages_enqueue(messages=[_order_message(order, reservation)])
         return Placed(order=order, created=True)
     except IntegrityError as error:
@@ -224,8 +233,10 @@ def order_set_status(*, order: Order, status: str, now: datetime.datetime) -> Or
     IllegalStep.
 
     Cancelling gives the win back while its purchase window lasts (the resident may order
-    again); after the window it lapses, and its pack returns to stock. Delivered home is
-    collected; a pack delivered to a pickup point is collected when the point hands it over.
+    again); after the window it lapses, and its pack returns to stock; a pickup order's parcel
+    is withdrawn from its batch. Delivered home, the reservation is `delivered`; delivered to a
+    pickup point, its parcel is at the point (unless the point's staff listed it missing), and
+    the reservation is `collected` when the resident collects it (pickup.services).
     """
     with transaction.atomic():
         # Locks in the order placing takes them: the win, then its order.
@@ -241,9 +252,13 @@ def order_set_status(*, order: Order, status: str, now: datetime.datetime) -> Or
         elif status == OrderStatus.DELIVERED:
             fields["delivered_at"] = now
             if locked.fulfilment == Fulfilment.DELIVERY:
-                reservations.reservation_collected(reservation_id=reservation.pk)
+                reservations.reservation_delivered(reservation_id=reservation.pk)
+            else:
+                parcel_arrived(reservation_id=reservation.pk, now=now)
         elif status == OrderStatus.CANCELLED:
             fields["cancelled_at"] = now
+            if locked.fulfilment == Fulfilment.PICKUP:
+                parcel_withdraw(reservation_id=reservation.pk, now=now)
             window = purchase_window(config=campaign_get(), reservation=reservation)
             if window is not None and now < window[1]:
                 reservations.reservation_order_cancelled(reservation_id=reservation.pk)
@@ -252,6 +267,36 @@ def order_set_status(*, order: Order, status: str, now: datetime.datetime) -> Or
         Order.objects.filter(pk=locked.pk).update(**fields)
         locked.refresh_from_db()
         return locked
+
+
+def parcels_backfill(*, now: datetime.datetime) -> int:
+    """Pickup orders placed before parcels existed (issue 13) get theirs, in the batch of their
+    delivery date; one the partner reported delivered is at the point. Each order in its own
+    transaction, with its reservation locked as for a status report; run again, it finds
+    none. Returns how many parcels were placed."""
+    has_parcel = Parcel.objects.filter(reservation_id=OuterRef("reservation_id"))
+    pending = (
+        Order.objects.filter(fulfilment=Fulfilment.PICKUP)
+        .exclude(status=OrderStatus.CANCELLED)
+        .filter(~Exists(has_parcel))
+        .order_by("pk")
+    )
+    placed = 0
+    for order in pending.select_related("pickup_point"):
+        with transaction.atomic():
+            reservation = reservations.reservation_lock(reservation_id=order.reservation_id)
+            if Parcel.objects.filter(reservation_id=reservation.pk).exists():
+                continue  # placed meanwhile
+            parcel_place(
+                reservation=reservation,
+                point=order.pickup_point,
+                delivery_date=order.delivery_date,
+                now=order.created_at,
+            )
+            if order.status == OrderStatus.DELIVERED:
+                parcel_arrived(reservation_id=reservation.pk, now=order.delivered_at or now)
+            placed += 1
+    return placed
 
 
 # --- lapses and reminders (rule 6) ------------------------------------------------------------

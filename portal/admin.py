@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from city import roles
 from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
 from orders.models import OrderStatus
+from pickup.models import ParcelState
 from portal import committee_views
 from portal.selectors import committee_wins
 from reservations.models import CommitteeWin, ReservationState
@@ -106,9 +107,10 @@ class CommitteeWinAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin
 
     @admin.display(description=_("parcel"))
     def parcel_state(self, obj: CommitteeWin) -> str:
-        # Filled in by the selector's `parcel_state` annotation once parcels exist (pickup).
+        # The selector's annotation: where the pack is on pickup's hand-over chain, if ordered
+        # for a pickup point.
         state = getattr(obj, "parcel_state", None)
-        return state if state else "–"
+        return ParcelState(state).label if state else "–"
 
     @admin.display(description=_("tell the partner"))
     def tell_the_partner(self, obj: CommitteeWin) -> str:

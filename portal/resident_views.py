@@ -23,7 +23,8 @@ from city.selectors import campaign_get, window_status
 from lottery.schedule import purchase_window
 from lottery.selectors import draws_entered
 from orders.selectors import order_live_for
-from pickup.selectors import NoPickupPoint, route_for
+from pickup.models import Fulfilment
+from pickup.selectors import NoPickupPoint, parcel_progress, route_for
 from portal.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations import devices, limits
 from reservations.identity import IdentityUnavailable
@@ -199,6 +200,7 @@ def me(request):
     now = timezone.now()
     reservation = resident.reservations.order_by("-created_at").first()
     pending_wins_apply(reservations=[reservation])  # a win shows at once (rule 6), settled or not
+    order = order_live_for(reservation=reservation) if reservation else None
     context = {
         "resident": resident,
         "reservation": reservation,
@@ -216,7 +218,13 @@ def me(request):
             purchase_window(config=config, reservation=reservation) if reservation else None
         ),
         "fulfilment": _route(reservation),
-        "order": order_live_for(reservation=reservation) if reservation else None,
+        "order": order,
+        # Where a pickup order's pack is now, each step's time and where to collect it.
+        "parcel": (
+            parcel_progress(reservation_id=reservation.pk)
+            if order is not None and order.fulfilment == Fulfilment.PICKUP
+            else None
+        ),
         "phone": request.user.phone,
     }
     return render(request, "residents/me.html", context)

@@ -16,6 +16,7 @@ from lottery.schedule import purchase_window
 from lottery.selectors import draws_entered
 from orders.models import Order, OrderStatus
 from orders.selectors import order_live_for
+from pickup.models import Parcel
 from pickup.selectors import NoPickupPoint, Route, route_for
 from reservations.models import CommitteeWin, Reservation, Resident
 from reservations.selectors import pending_wins_apply
@@ -56,8 +57,10 @@ def committee_wins(*, user) -> QuerySet[CommitteeWin]:
             window_opens=Subquery(draw.values("purchase_opens_at")[:1]),
             window_closes=Subquery(draw.values("purchase_closes_at")[:1]),
             order_status=Subquery(order.values("status")[:1]),
-            # The parcel's state (pickup's hand-over chain) joins here, as the order's status
-            # does: parcel_state=Subquery(<the reservation's parcel>.values("state")[:1]).
+            # Where the pack is on pickup's hand-over chain (one parcel per reservation).
+            parcel_state=Subquery(
+                Parcel.objects.filter(reservation_id=OuterRef("pk")).values("state")[:1]
+            ),
         )
     )
     return _committee_scope(wins, user=user, community_field="community_id")

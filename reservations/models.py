@@ -138,6 +138,7 @@ class ReservationState(models.TextChoices):
     WON = "won", _("won")
     ORDERED = "ordered", _("ordered")
     COLLECTED = "collected", _("collected")
+    DELIVERED = "delivered", _("delivered home")
     LAPSED = "lapsed", _("lapsed")
     CANCELLED = "cancelled", _("cancelled")
 

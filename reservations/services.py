@@ -792,6 +792,18 @@ def reservation_lock(*, reservation_id: int) -> Reservation:
     )
 
 
+def reservations_lock(*, reservation_ids: list[int]) -> None:
+    """Lock these reservations' rows, in id order, until the caller's transaction ends: pickup
+    takes them before its parcels when a step ends in `collected`, in the order an order's
+    moves take them (the reservation, then what hangs from it)."""
+    list(
+        Reservation.objects.select_for_update(of=("self",))
+        .filter(pk__in=reservation_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _step(name: Transition, reservation_id: int) -> bool:
     move = transition(name)
     return bool(
@@ -816,5 +828,10 @@ def reservation_order_lapsed(*, reservation_id: int) -> bool:
 
 
 def reservation_collected(*, reservation_id: int) -> bool:
-    """`ordered → collected`: the pack reached the resident."""
+    """`ordered → collected`: the resident collected the pack through the pickup chain."""
     return _step(Transition.COLLECTED, reservation_id)
+
+
+def reservation_delivered(*, reservation_id: int) -> bool:
+    """`ordered → delivered`: the partner delivered the pack home (rule 4)."""
+    return _step(Transition.DELIVERED, reservation_id)

@@ -17,7 +17,8 @@ class Transition(StrEnum):
     ORDER_CANCELLED = "order_cancelled"  # the order is cancelled inside the purchase window
     WIN_LAPSED = "win_lapsed"  # the purchase window closed with no order
     ORDER_LAPSED = "order_lapsed"  # the order is cancelled after the purchase window
-    COLLECTED = "collected"  # the pack reached the resident
+    COLLECTED = "collected"  # the resident collected the pack (pickup point or committee)
+    DELIVERED = "delivered"  # the partner delivered the pack home
     CANCEL = "cancel"  # the resident (or their committee) cancels a waiting reservation
 
 
@@ -35,6 +36,7 @@ TRANSITIONS: dict[Transition, Move] = {
     Transition.WIN_LAPSED: Move(S.WON, S.LAPSED, "wins_lapse"),
     Transition.ORDER_LAPSED: Move(S.ORDERED, S.LAPSED, "reservation_order_lapsed"),
     Transition.COLLECTED: Move(S.ORDERED, S.COLLECTED, "reservation_collected"),
+    Transition.DELIVERED: Move(S.ORDERED, S.DELIVERED, "reservation_delivered"),
     Transition.CANCEL: Move(S.WAITING, S.CANCELLED, "reservation_cancel"),
 }
 

@@ -1053,6 +1053,8 @@ PICKUP_POINTS = [
         "name_en": "Cangshan District mask pickup point",
         "address": "福州市仓山区盖山镇人民政府便民服务中心",
         "phone": "0591-88990000",
+        # The point sits in Gaishan's town government: its residents collect here.
+        "collect_at_point": ["盖山镇"],
     },
     {
         "district": "jinan",

@@ -45,17 +45,20 @@ def world(campaign, official, notary, committee_staff, pickup_staff, partner):  
 
     winner = reserve(make_resident(phone="13800000031", town="苍霞街道", serial=31))
     registered = committee_reserve(committee_staff, name="陈阿婆", serial=32)
-    winner, _registered = draw_all(winner, registered)
+    # A pickup order too: its point's batch and its parcel (pickup staff's Cangshan).
+    chengmen = reserve(make_resident(phone="13800000033", town="城门镇", serial=33))
+    winner, _registered, chengmen = draw_all(winner, registered, chengmen)
     record, _token = partner
-    order_place(
-        partner=record,
-        partner_order_id="P-1",
-        phone=winner.phone,
-        address=winner.address,
-        number=winner.number,
-        quantity=1,
-        now=DURING,
-    )
+    for order_id, buyer in [("P-1", winner), ("P-2", chengmen)]:
+        order_place(
+            partner=record,
+            partner_order_id=order_id,
+            phone=buyer.phone,
+            address=buyer.address,
+            number=buyer.number,
+            quantity=1,
+            now=DURING,
+        )
     # The coming draws, from today: a pause that ended, and a draw waiting for its commitment.
     now = timezone.now()
     lottery.schedule_keep(now=now)

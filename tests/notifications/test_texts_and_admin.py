@@ -22,6 +22,7 @@ LONGEST = {
     Kind.LAPSE_REMINDER: {"number": "12345678", "closes": "02-20 14:00"},
     Kind.PICKUP_NOTICE: {"number": "12345678", "point": "仓山区普惠口罩代收点", "date": "02-20"},
     Kind.ORDER_PLACED: {"number": "12345678", "date": "02-20"},
+    Kind.PARCEL_READY: {"number": "12345678", "place": "城门镇林浦村村民委员会", "until": "02-27"},
 }
 
 

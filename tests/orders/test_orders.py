@@ -169,8 +169,8 @@ def test_the_partner_reports_dispatch_and_delivery(api, taijiang_winner, at_time
     assert api(f"orders/{order_id}/status", {"status": "dispatched"}).status_code == 200
     response = api(f"orders/{order_id}/status", {"status": "delivered"})
     assert response.json()["status"] == "delivered"
-    # Delivered home is collected.
-    assert Reservation.objects.get(pk=taijiang_winner.pk).state == "collected"
+    # Delivered home: the reservation ends `delivered` (rule 4), not `collected`.
+    assert Reservation.objects.get(pk=taijiang_winner.pk).state == "delivered"
     order = Order.objects.get()
     assert order.dispatched_at and order.delivered_at
 

@@ -24,8 +24,9 @@ WAITING_PAGE_QUERIES = 15
 # A won reservation's page: the session, the user, the resident, the configuration, the
 # reservation (a settled win: no pending one to look for), the district's windows, the last win,
 # whether any draw is recorded, the draw it won (where the draws it was in end), the draws it
-# was in, its town, its district's pickup point, and its orders.
-WON_PAGE_QUERIES = 13
+# was in, its town, its district's pickup point, and its orders; for a pickup order, its parcel
+# (with its batch, point and committee) and the parcel's steps, however many.
+WON_PAGE_QUERIES = 15
 
 
 def _drawn_without_winners(day: int) -> None:

@@ -27,6 +27,11 @@ def test_setup_demo_starts_the_campaign_today_with_one_account_per_role(fuzhou, 
         assert list(user.groups.values_list("name", flat=True)) == [group]
         assert f"password puhui-{username}" in out.getvalue()
     assert User.objects.get(username="committee").community is not None
+    # The demo committee's parcels come through the demo pickup point (docs/pickup.md).
+    committee = User.objects.get(username="committee").community
+    point = User.objects.get(username="pickup").pickup_staff.point
+    assert committee.town.district_id == point.district_id
+    assert not committee.town.in_delivery_range
     assert User.objects.get(username="pickup").pickup_staff.point is not None
     # The next two draws of the schedule exist at once, with their ceremony pages printed.
     from lottery.models import Draw

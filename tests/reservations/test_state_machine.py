@@ -29,6 +29,7 @@ def test_the_table_has_exactly_the_moves_of_a_reservations_life():
         ("won", "lapsed"),
         ("ordered", "lapsed"),
         ("ordered", "collected"),
+        ("ordered", "delivered"),
         ("waiting", "cancelled"),
     }
     # Each names the service that makes it, and the service exists.
@@ -54,6 +55,7 @@ ORDER_STEPS = [
     (services.reservation_order_cancelled, Transition.ORDER_CANCELLED),
     (services.reservation_order_lapsed, Transition.ORDER_LAPSED),
     (services.reservation_collected, Transition.COLLECTED),
+    (services.reservation_delivered, Transition.DELIVERED),
 ]
 
 

@@ -35,8 +35,17 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, **options) -> None:
         if not settings.DEBUG and not force:
             raise CommandError("setup_demo creates accounts with public passwords: DEBUG is off.")
-        community = Community.objects.select_related("town__district").first()
         point = PickupPoint.objects.first()
+        # The committee of a town outside the delivery range near that point, so that a
+        # demo pack can be followed from the point's batch to the committee and the resident.
+        communities = Community.objects.select_related("town__district").order_by("pk")
+        community = (
+            communities.filter(
+                town__in_delivery_range=False, town__district_id=point.district_id
+            ).first()
+            if point is not None
+            else None
+        ) or communities.first()
         if community is None or point is None:
             raise CommandError("Run `python manage.py load_fuzhou` first.")
         config = campaign_start_today(today=timezone.localdate())
