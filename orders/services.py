@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from city.phones import committee_recipient, phone_e164
 from city.selectors import campaign_get
@@ -34,7 +35,7 @@ from orders.selectors import (
     token_hash,
 )
 from pickup.models import Fulfilment, Parcel
-from pickup.selectors import delivery_date
+from pickup.selectors import collects_at_point, delivery_date
 from pickup.services import parcel_arrived, parcel_place, parcel_withdraw
 from reservations import services as reservations
 from reservations.models import Reservation, ReservationState
@@ -115,10 +116,18 @@ def _order_message(order: Order, reservation: Reservation) -> NewMessage:
     day = f"{order.delivery_date:%m-%d}"
     if order.fulfilment == Fulfilment.PICKUP:
         kind = Kind.PICKUP_NOTICE
+        # What happens next, in the reservation's language: collected at the point itself, or
+        # handed over by the committee (a value, as SMS texts are rendered once per kind).
+        with translation.override(reservation.language):
+            if collects_at_point(town_id=reservation.town_id):
+                then = _("collect it there with your winning number.")
+            else:
+                then = _("your committee hands it over. Show your winning number.")
         context = {
             "number": reservation.number_display,
             "point": order.pickup_point.name,
             "date": day,
+            "then": then,
         }
     else:
         kind = Kind.ORDER_PLACED

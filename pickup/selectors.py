@@ -278,3 +278,8 @@ def parcel_progress(*, reservation_id: int) -> Progress | None:
         collects_at_point=parcel.collects_at_point,
         deadline=parcel.deadline if parcel.state in HELD_STATES else None,
     )
+
+
+def collects_at_point(*, town_id: int) -> bool:
+    """Whether the town's residents collect their packs at the pickup point itself."""
+    return CollectAtPoint.objects.filter(town_id=town_id).exists()

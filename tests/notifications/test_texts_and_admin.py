@@ -20,7 +20,12 @@ LONGEST = {
         "closes": "02-20 14:00",
     },
     Kind.LAPSE_REMINDER: {"number": "12345678", "closes": "02-20 14:00"},
-    Kind.PICKUP_NOTICE: {"number": "12345678", "point": "仓山区普惠口罩代收点", "date": "02-20"},
+    Kind.PICKUP_NOTICE: {
+        "number": "12345678",
+        "point": "仓山区普惠口罩代收点",
+        "date": "02-20",
+        "then": "由村（居）委会转交，领取时请出示中签号。 Show your winning number.",
+    },
     Kind.ORDER_PLACED: {"number": "12345678", "date": "02-20"},
     Kind.PARCEL_READY: {"number": "12345678", "place": "城门镇林浦村村民委员会", "until": "02-27"},
 }

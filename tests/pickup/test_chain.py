@@ -105,6 +105,12 @@ def test_a_town_that_collects_at_the_point_skips_the_town_and_the_committee(
     at_time(MORNING)
     order(api, gaishan, "P-1")
     order(api, chengmen, "P-2")
+    # The order's SMS already says where to collect: at the point, or through the committee.
+    notices = dict(
+        OutboxMessage.objects.filter(kind="pickup_notice").values_list("recipient", "text")
+    )
+    assert "请凭中签号到该处领取" in notices[f"+86{gaishan.phone}"]
+    assert "委会转交" in notices[f"+86{chengmen.phone}"]
     batch = parcel(gaishan).batch
     client.force_login(pickup_staff)
     post(client, batch_url(batch, "receive"), missing="")
