@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from city import roles
-from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin, in_group
+from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin
 from city.phones import mask_phone
 from orders.models import Order, Partner
 from orders.services import PartnerExists, partner_create, partner_revoke
-from pickup.selectors import staff_point_id
+from pickup.selectors import staff_scoped
 
 
 class PartnerForm(forms.Form):
@@ -137,18 +136,12 @@ class OrderAdmin(AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin, admin
         return mask_phone(obj.reservation.phone)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        user = request.user
-        if in_group(user, roles.COMMITTEE_STAFF):
-            if user.community_id is None:
-                return queryset.none()
-            return queryset.filter(reservation__community_id=user.community_id)
-        if in_group(user, roles.PICKUP_STAFF):
-            point_id = staff_point_id(user=user)
-            if point_id is None:
-                return queryset.none()
-            return queryset.filter(pickup_point_id=point_id)
-        return queryset
+        return staff_scoped(
+            super().get_queryset(request),
+            user=request.user,
+            community_field="reservation__community_id",
+            point_field="pickup_point_id",
+        )
 
     @admin.action(description=_("Export the selected orders as CSV"), permissions=["view"])
     def export_csv(self, request, queryset) -> HttpResponse:

@@ -34,6 +34,7 @@ from pickup.selectors import (
     overdue_filter,
     parcel_counts,
     staff_point_id,
+    staff_scoped,
 )
 from pickup.services import Scope, Step, batch_receive, numbers_parse, parcel_found, parcels_step
 from reservations.validators import mask_name
@@ -105,17 +106,9 @@ class CollectAtPointAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
 
 def _parcels_scoped(request, queryset):
     """Committee staff: their community's parcels; pickup staff: their point's; others all."""
-    user = request.user
-    if in_group(user, roles.COMMITTEE_STAFF):
-        if user.community_id is None:
-            return queryset.none()
-        return queryset.filter(community_id=user.community_id)
-    if in_group(user, roles.PICKUP_STAFF):
-        point_id = staff_point_id(user=user)
-        if point_id is None:
-            return queryset.none()
-        return queryset.filter(batch__point_id=point_id)
-    return queryset
+    return staff_scoped(
+        queryset, user=request.user, community_field="community_id", point_field="batch__point_id"
+    )
 
 
 def _numbers(text: str) -> list[int] | None:

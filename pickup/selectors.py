@@ -22,6 +22,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from city import roles
+from city.admin import in_group
 from city.models import CampaignConfig, Community, Town
 from city.phones import mask_phone
 from pickup.models import (
@@ -283,3 +285,18 @@ def parcel_progress(*, reservation_id: int) -> Progress | None:
 def collects_at_point(*, town_id: int) -> bool:
     """Whether the town's residents collect their packs at the pickup point itself."""
     return CollectAtPoint.objects.filter(town_id=town_id).exists()
+
+
+def staff_scoped(queryset, *, user, community_field: str, point_field: str):
+    """What a staff member's admin pages list: committee staff their community's rows, pickup
+    staff their point's, nobody's without one; other staff (officials) every row."""
+    if in_group(user, roles.COMMITTEE_STAFF):
+        if user.community_id is None:
+            return queryset.none()
+        return queryset.filter(**{community_field: user.community_id})
+    if in_group(user, roles.PICKUP_STAFF):
+        point_id = staff_point_id(user=user)
+        if point_id is None:
+            return queryset.none()
+        return queryset.filter(**{point_field: point_id})
+    return queryset

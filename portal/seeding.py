@@ -181,6 +181,17 @@ def _clock_seconds() -> list[str]:
     return [f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
 
 
+def free_reservation_number(used: bytearray, randrange) -> int:
+    """A random eight-digit number no reservation holds, marked as taken in `used` (one bit per
+    number): the seeders' own draw, far faster than asking the database each time."""
+    while True:
+        n = randrange(NUMBER_COUNT)
+        byte, bit = n >> 3, 1 << (n & 7)
+        if not used[byte] & bit:
+            used[byte] |= bit
+            return NUMBER_FIRST + n
+
+
 class _Clock:
     """timestamptz text (UTC) for microseconds since the epoch, without datetime objects."""
 
@@ -277,15 +288,8 @@ class _RowBuilder:
         return array("q", [key & mask for key in keys])
 
     def _reservation_number(self) -> int:
-        used = self.used_numbers
-        assert used is not None
-        randbelow = self.random.randrange
-        while True:
-            n = randbelow(NUMBER_COUNT)
-            byte, bit = n >> 3, 1 << (n & 7)
-            if not used[byte] & bit:
-                used[byte] |= bit
-                return NUMBER_FIRST + n
+        assert self.used_numbers is not None
+        return free_reservation_number(self.used_numbers, self.random.randrange)
 
     def build(self, size: int) -> _Chunk:
         places, town_count = self.places, len(self.places)
@@ -575,13 +579,7 @@ class _CommitteeRowBuilder:
         return _hash(number), number
 
     def _reservation_number(self) -> int:
-        used, randbelow = self.used_numbers, self.random.randrange
-        while True:
-            n = randbelow(NUMBER_COUNT)
-            byte, bit = n >> 3, 1 << (n & 7)
-            if not used[byte] & bit:
-                used[byte] |= bit
-                return NUMBER_FIRST + n
+        return free_reservation_number(self.used_numbers, self.random.randrange)
 
     def build(self, size: int) -> _Chunk:
         _user, resident_id0, reservation_id0 = self.first_ids
