@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone  # noqa: F401
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 

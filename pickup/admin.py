@@ -235,9 +235,11 @@ class BatchAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             path(
                 "<int:batch_id>/manifest/", wrap(self.manifest_view), name="pickup_batch_manifest"
             ),
-            # Unnamed: a download, linked from the batch's page as "manifest.csv" beside it
-            # (the browser test opens every named admin page, and a download is no page).
-            path("<int:batch_id>/manifest.csv", wrap(self.manifest_csv)),
+            path(
+                "<int:batch_id>/manifest.csv",
+                wrap(self.manifest_csv),
+                name="pickup_batch_manifest_csv",
+            ),
             path(
                 "<int:batch_id>/receive/",
                 wrap(_post_only(self.receive_view)),

@@ -88,10 +88,3 @@ def pending_wins_apply(*, reservations: Iterable[Reservation | None]) -> None:
         reservation.state = S.WON
         reservation.won_draw_id = win.draw_id
         reservation.won_at = win.drawn_at
-
-
-def in_frozen_pool(*, reservation: Reservation) -> bool:
-    """Whether the reservation is in a pool that has frozen and not been drawn yet."""
-    return PoolSnapshot.objects.filter(
-        state=PoolState.FROZEN, cutoff__gt=reservation.created_at
-    ).exists()

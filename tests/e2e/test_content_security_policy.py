@@ -109,7 +109,8 @@ def admin_paths(user: User) -> list[str]:
             if not isinstance(pattern, URLPattern) or not pattern.name:
                 continue
             kind = pattern.name.rsplit("_", 1)[-1]
-            if kind == "autocomplete" or not may.get(kind, True):
+            # Autocomplete answers JSON and a CSV is a download: neither is a page to render.
+            if kind in ("autocomplete", "csv") or not may.get(kind, True):
                 continue
             if kind in ONCE and (kind in seen or not user.is_superuser):
                 continue

@@ -38,8 +38,6 @@ def state(win: Reservation) -> str:
 
 
 def batch_url(batch: Batch, what: str = "") -> str:
-    if what == "manifest_csv":
-        return reverse("admin:pickup_batch_detail", args=[batch.pk]) + "manifest.csv"
     if what:
         return reverse(f"admin:pickup_batch_{what}", args=[batch.pk])
     return reverse("admin:pickup_batch_detail", args=[batch.pk])
