@@ -1,10 +1,13 @@
 """Reads of residents and reservations."""
 
 import datetime
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.conf import settings
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from city.models import CampaignConfig
@@ -88,3 +91,28 @@ def pending_wins_apply(*, reservations: Iterable[Reservation | None]) -> None:
         reservation.state = S.WON
         reservation.won_draw_id = win.draw_id
         reservation.won_at = win.drawn_at
+
+
+def reservations_per_day(
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    district_id: int | None = None,
+) -> list[dict]:
+    """Reservations made per district per day (Shanghai dates, both ends included), oldest
+    first: `{"date", "district_id", "count"}`. Read by the officials' dashboard and the open
+    data; cancelled reservations count, since each was made."""
+    rows = Reservation.objects.all()
+    if district_id is not None:
+        rows = rows.filter(district_id=district_id)
+    day = TruncDate("created_at", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    rows = rows.annotate(date=day)
+    if since is not None:
+        rows = rows.filter(date__gte=since)
+    if until is not None:
+        rows = rows.filter(date__lte=until)
+    return list(
+        rows.values("date", "district_id")
+        .annotate(count=Count("id"))
+        .order_by("date", "district_id")
+    )
