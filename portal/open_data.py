@@ -36,7 +36,6 @@ DRAW_FIELDS = (
 )
 DAILY_FIELDS = ("date", "district", "count")
 BATCH_FIELDS = ("id", "date", "point", "orders", "received", "collected")
-ARRIVAL_FIELDS = ("date", "packs")
 
 # A district-day with fewer reservations than this reads "<5": with so few, a neighbour could
 # tell who reserved (the usual small-cell rule of published statistics).
