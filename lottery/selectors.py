@@ -271,10 +271,6 @@ def _person(actor, *, notary: bool) -> str:
     return (_("Notary %(name)s") if notary else _("Official %(name)s")) % {"name": name}
 
 
-# The acts a notary does; every other act in the log is an official's (or the system's).
-NOTARY_ACTIONS = frozenset({"committed", "secret_revealed", "signed_off"})
-
-
 def _sentence_scheduled(d: dict, p: dict) -> str:
     return _("The schedule made this regular draw at %(at)s, for %(when)s.") % {
         **p,
@@ -461,15 +457,19 @@ LOG_SENTENCES = {
 }
 
 
+# The notary's acts; every other act in the log is an official's (or the system's).
+NOTARY_SENTENCES = frozenset({_sentence_committed, _sentence_revealed, _sentence_signed_off})
+
+
 def draw_log_sentence(entry: DrawLog) -> str:
     """One entry of a draw's log as a sentence in the reader's language, times in the city's
     time: "Notary 张三 committed at 2020-02-18 09:30: ac31…". Load `actor` with the entries."""
+    sentence = LOG_SENTENCES.get(entry.action)
     parts = {
         "actor": entry.actor,
-        "who": _person(entry.actor, notary=entry.action in NOTARY_ACTIONS),
+        "who": _person(entry.actor, notary=sentence in NOTARY_SENTENCES),
         "at": local_minute(entry.at),
     }
-    sentence = LOG_SENTENCES.get(entry.action)
     if sentence is None:  # an action written after this table: said plainly, not hidden
         return _("%(who)s recorded “%(action)s” at %(at)s.") % {**parts, "action": entry.action}
     return sentence(entry.details or {}, parts)

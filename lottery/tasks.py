@@ -33,7 +33,7 @@ PROGRESS_STAGES = {
     "queuing the messages": _("queuing the winners' messages"),
     "publishing": _("publishing the winners file"),
     DONE: _("done"),
-    FAILED: _("failed"),
+    FAILED: _("stopped with an error"),
 }
 
 
