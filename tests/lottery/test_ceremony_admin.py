@@ -2,6 +2,7 @@
 each step is offered only when it can be taken, with why not otherwise; acts with consequences
 ask for confirmation; the log reads as sentences in the reader's language and the city's time."""
 
+import datetime
 import html
 import re
 
@@ -10,6 +11,7 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from city import roles
 from city.errors import Refused
@@ -502,7 +504,9 @@ def test_an_early_start_asks_for_confirmation_and_is_logged_as_early(
     assert draw.status == DrawStatus.DRAWN
     started = draw.log.get(action="started")
     assert started.actor == official and started.details["early"] is True
-    assert draw_log_sentence(started) == (
+    with translation.override("en"):
+        said = draw_log_sentence(started)
+    assert said == (
         "Official 李四 started the draw at 2020-02-19 09:00, early, before the announced "
         "2020-02-19 10:00."
     )
@@ -582,7 +586,8 @@ def test_a_scripted_extra_draw_starts_at_once_and_its_log_says_so(campaign):
     draw = Draw.objects.get(pk=int(out.getvalue().split()[-1]))
     started = draw.log.get(action="started")
     assert started.details["at_once"] is True
-    assert draw_log_sentence(started).startswith("run_draw started the draw at once, at ")
+    with translation.override("en"):
+        assert draw_log_sentence(started).startswith("run_draw started the draw at once, at ")
 
 
 # --- the other forms ------------------------------------------------------------------------
@@ -726,3 +731,34 @@ def test_the_log_admin_shows_sentences(client, draw, official):
     page = client.get(reverse("admin:lottery_drawlog_changelist"), HTTP_ACCEPT_LANGUAGE=EN)
     assert "added this extra draw at" in page.content.decode()
     assert DrawLog.objects.filter(draw=draw).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sign_offs_at_once_record_one(campaign, notary):
+    from tests.helpers import at_once
+
+    services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
+    draw = services.draw_add_extra(
+        scheduled_at=at(2020, 2, 19, 10), pool_cutoff=at(2020, 2, 18, 21), actor=None
+    )
+    draw = _drawn(draw)
+
+    def sign(number: str):
+        def attempt() -> str:
+            services.draw_sign_off(
+                draw=Draw.objects.get(pk=draw.pk),
+                notary=notary,
+                now=at(2020, 2, 19, 10, 30),
+                statement="监督全程。",
+                certificate_number=number,
+            )
+            return "signed"
+
+        return attempt
+
+    numbers = iter(["No. 1", "No. 2", "No. 3"])
+    outcomes = at_once(3, lambda: sign(next(numbers))())
+    assert sorted(outcomes) == ["signed", "wrong_state", "wrong_state"]
+    draw.refresh_from_db()
+    entry = draw.log.get(action="signed_off")
+    assert entry.details["certificate_number"] == draw.notarial_certificate_number
