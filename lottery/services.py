@@ -966,9 +966,12 @@ CERTIFICATE_NUMBER_MAX = 60
 
 
 def _statement(statement: str) -> str:
-    statement = "\n".join(line.rstrip() for line in statement.strip().splitlines())
+    statement = statement.replace("\t", " ").strip()
+    statement = "\n".join(line.rstrip() for line in statement.splitlines())
     if not statement:
         raise Refused("statement_required", _("Write the notary's statement for the certificate."))
+    if any(not line.isprintable() for line in statement.split("\n")):
+        raise Refused("bad_statement", _("The statement holds characters that cannot be shown."))
     if len(statement) > STATEMENT_MAX:
         raise Refused(
             "statement_too_long",

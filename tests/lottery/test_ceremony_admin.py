@@ -441,6 +441,11 @@ def test_signing_off_asks_for_confirmation_and_needs_a_statement_and_a_number(cl
             draw=draw, notary=notary, now=DRAW_TIME, statement="ok", certificate_number="a\x00b"
         )
     assert refused.value.code == "bad_certificate_number"
+    with pytest.raises(Refused) as refused:
+        services.draw_sign_off(
+            draw=draw, notary=notary, now=DRAW_TIME, statement="a\x00b", certificate_number="7"
+        )
+    assert refused.value.code == "bad_statement"
 
     confirmed(
         client, draw, "sign_off", statement="监督全程。\r\n无异议。", certificate_number="No. 7"
