@@ -266,6 +266,8 @@ class Step:
     submit: Promise
     consequences: Callable[[Moment, dict], list[str]] | None = None
     in_order: bool = True  # a step of the ceremony itself, else a change to its plan
+    # When the step asks for confirmation (as the form says beforehand).
+    confirms: Callable[[Moment], bool] = lambda m: True
 
     def initial(self, draw: Draw, stock: int) -> dict:
         if self.name in ("close", "plan_quota"):
@@ -582,6 +584,7 @@ STEPS: tuple[Step, ...] = (
         _act_start,
         gettext_lazy("Start the draw"),
         consequences=_start_early,
+        confirms=lambda m: m.early,
     ),
     Step(
         "sign_off",
@@ -699,6 +702,7 @@ class Offered:
     step: Step
     form: forms.Form | None  # offered: the person's role can take it now
     why_not: str  # else why not (or who takes it)
+    confirms: bool = False  # offered, it asks for confirmation on a second page
 
 
 def steps_offered(m: Moment, user, bound: dict[str, forms.Form], stock: int) -> list[Offered]:
@@ -707,7 +711,8 @@ def steps_offered(m: Moment, user, bound: dict[str, forms.Form], stock: int) -> 
         why = _why_not(step, m)
         if why is None and can_act(user, step.role):
             form = bound.get(step.name) or step.form(initial=step.initial(m.draw, stock))
-            shown.append(Offered(step, form, ""))
+            confirms = step.consequences is not None and step.confirms(m)
+            shown.append(Offered(step, form, "", confirms))
         else:
             shown.append(Offered(step, None, why or str(step.role.takes_it_now)))
     return shown

@@ -492,8 +492,12 @@ def test_an_early_start_asks_for_confirmation_and_is_logged_as_early(
     seed_pool(POOL, made=at(2020, 2, 18, 11))
     draw = _revealed(draw)
     client.force_login(official)
+    with time_machine.travel(DRAW_TIME, tick=False):
+        assert "You confirm on the next page" not in step_cell(page_of(client, draw), "start")
     with time_machine.travel(EARLY, tick=False):
-        page = text_of(page_of(client, draw))
+        markup = page_of(client, draw)
+        assert "You confirm on the next page" in step_cell(markup, "start")
+        page = text_of(markup)
         assert "announced for 2020-02-19 10:00 (an earlier start asks for confirmation)" in page
         with django_capture_on_commit_callbacks() as queued:
             asked = step(client, draw, "start")
