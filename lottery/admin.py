@@ -705,11 +705,15 @@ class Offered:
     confirms: bool = False  # offered, it asks for confirmation on a second page
 
 
-def steps_offered(m: Moment, user, bound: dict[str, forms.Form], stock: int) -> list[Offered]:
+def steps_offered(
+    m: Moment, may: dict[Role, bool], bound: dict[str, forms.Form], stock: int
+) -> list[Offered]:
+    """Every step, offered as a form where `may` (each role: whether this person holds it)
+    and the moment allow, else with why not."""
     shown = []
     for step in STEPS:
         why = _why_not(step, m)
-        if why is None and can_act(user, step.role):
+        if why is None and may[step.role]:
             form = bound.get(step.name) or step.form(initial=step.initial(m.draw, stock))
             confirms = step.consequences is not None and step.confirms(m)
             shown.append(Offered(step, form, "", confirms))
@@ -904,7 +908,8 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             draw.refresh_from_db()
             moment = moment_of(draw, now)
         stock = selectors.stock_packs()
-        offered = steps_offered(moment, request.user, bound, stock)
+        may = {role: can_act(request.user, role) for role in (OFFICIAL, NOTARY)}
+        offered = steps_offered(moment, may, bound, stock)
         context = self._context(
             request,
             _("Draw #%(id)s: ceremony") % {"id": draw.pk},
@@ -918,7 +923,7 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             in_order=[o for o in offered if o.step.in_order],
             plan=[o for o in offered if not o.step.in_order],
             secret_once=secret_once,
-            official=can_act(request.user, OFFICIAL),
+            official=may[OFFICIAL],
             log=[
                 (entry, draw_log_sentence(entry))
                 for entry in draw.log.select_related("actor").order_by("at", "id")

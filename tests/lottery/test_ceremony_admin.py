@@ -771,3 +771,24 @@ def test_two_sign_offs_at_once_record_one(campaign, notary):
     draw.refresh_from_db()
     entry = draw.log.get(action="signed_off")
     assert entry.details["certificate_number"] == draw.notarial_certificate_number
+
+
+def test_the_page_costs_the_same_queries_however_long_the_log(client, draw, official):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(official)
+
+    def queries() -> int:
+        with (
+            time_machine.travel(BEFORE_CUTOFF, tick=False),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            assert client.get(ceremony_url(draw)).status_code == 200
+        return len(captured)
+
+    services.draw_plan_quota(draw=draw, quota=1, actor=official)
+    short = queries()
+    for quota in range(2, 12):
+        services.draw_plan_quota(draw=draw, quota=quota, actor=official)
+    assert queries() == short
