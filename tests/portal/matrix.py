@@ -123,7 +123,7 @@ def world_build() -> World:
         return partner_post(client, token, path, body)
 
     with time_machine.travel(DURING, tick=False):
-        own_order, elsewhere_order, jinan_order = (
+        own_order, _elsewhere_order, jinan_order = (
             order(api, win, f"M-{i}") for i, win in enumerate([own, elsewhere, jinan])
         )
     parcels = {p.reservation_id: p for p in Parcel.objects.select_related("batch")}
@@ -178,7 +178,6 @@ def world_build() -> World:
         "lottery.schedulepause": pause,
         "reservations.user": users[NOTARY],
         "notifications.outboxmessage": failed,
-        "order_elsewhere": Order.objects.get(pk=elsewhere_order),
         "draw_done": Draw.objects.get(pk=own.win.draw_id),
     }
     world.objects = {key: value for key, value in objects.items() if value is not None}

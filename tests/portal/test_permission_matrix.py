@@ -449,6 +449,19 @@ def world(django_db_setup, django_db_blocker):
             transaction.set_rollback(True)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def quiet_refusals():
+    """Thousands of 403s and 404s, each logged with its traceback by django.request: kept out
+    of the output (and of the run time)."""
+    import logging
+
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
 KEYS = m.all_page_keys()
 
 
