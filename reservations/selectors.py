@@ -6,12 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from city.models import CampaignConfig
-from reservations.models import LIVE_STATES, PoolSnapshot, PoolState, Reservation, Win
+from reservations.models import (
+    LIVE_STATES,
+    PoolSnapshot,
+    PoolState,
+    Reservation,
+    ReservationHourCount,
+    ReservationStateCount,
+    Win,
+)
 from reservations.models import ReservationState as S
 
 
@@ -93,6 +101,22 @@ def pending_wins_apply(*, reservations: Iterable[Reservation | None]) -> None:
         reservation.won_at = win.drawn_at
 
 
+def _hour_counts(
+    *, since: datetime.date | None, until: datetime.date | None, district_id: int | None
+):
+    """The hourly counts of reservations made between two Shanghai dates (both included)."""
+    city = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    rows = ReservationHourCount.objects.exclude(count=0)
+    if district_id is not None:
+        rows = rows.filter(district_id=district_id)
+    if since is not None:
+        rows = rows.filter(hour__gte=datetime.datetime.combine(since, datetime.time(0), city))
+    if until is not None:
+        end = until + datetime.timedelta(days=1)
+        rows = rows.filter(hour__lt=datetime.datetime.combine(end, datetime.time(0), city))
+    return rows
+
+
 def reservations_per_day(
     *,
     since: datetime.date | None = None,
@@ -101,18 +125,71 @@ def reservations_per_day(
 ) -> list[dict]:
     """Reservations made per district per day (Shanghai dates, both ends included), oldest
     first: `{"date", "district_id", "count"}`. Read by the officials' dashboard and the open
-    data; cancelled reservations count, since each was made."""
-    rows = Reservation.objects.all()
-    if district_id is not None:
-        rows = rows.filter(district_id=district_id)
-    day = TruncDate("created_at", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    rows = rows.annotate(date=day)
-    if since is not None:
-        rows = rows.filter(date__gte=since)
-    if until is not None:
-        rows = rows.filter(date__lte=until)
+    data; cancelled reservations count, since each was made.
+
+    From the hourly counts the database keeps (ReservationHourCount): a few thousand rows for a
+    whole campaign, where counting 3,000,000 reservations took over a second."""
+    day = TruncDate("hour", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    rows = _hour_counts(since=since, until=until, district_id=district_id)
     return list(
-        rows.values("date", "district_id")
-        .annotate(count=Count("id"))
+        rows.annotate(date=day)
+        .values("date", "district_id")
+        .annotate(count=Sum("count"))
         .order_by("date", "district_id")
     )
+
+
+def reservations_per_hour(
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    district_id: int | None = None,
+) -> list[dict]:
+    """Reservations made per district per hour of the day (0-23, Shanghai), all days between
+    `since` and `until` together: `{"hour", "district_id", "count"}`, by hour."""
+    hour = ExtractHour("hour", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    rows = _hour_counts(since=since, until=until, district_id=district_id)
+    grouped = (
+        rows.annotate(of_day=hour)
+        .values("of_day", "district_id")
+        .annotate(n=Sum("count"))
+        .order_by("of_day", "district_id")
+    )
+    return [
+        {"hour": row["of_day"], "district_id": row["district_id"], "count": row["n"]}
+        for row in grouped
+    ]
+
+
+def reservation_state_counts(*, district_id: int | None = None) -> list[dict]:
+    """Reservations now per district, state and draw won in (`won_draw_id`, None if none):
+    `{"district_id", "state", "won_draw_id", "count"}`. Wins pending settlement count as won
+    in their draw (the pending-win rule). From the counts the database keeps
+    (ReservationStateCount)."""
+    rows = ReservationStateCount.objects.exclude(count=0)
+    if district_id is not None:
+        rows = rows.filter(district_id=district_id)
+    counts: dict[tuple, int] = {}
+    for row in rows.values("district_id", "state", "won_draw_id").annotate(n=Sum("count")):
+        key = (row["district_id"], row["state"], row["won_draw_id"] or None)
+        counts[key] = counts.get(key, 0) + row["n"]
+    # Usually none: only in the seconds between a draw's commit and its settling.
+    pending = Win.objects.filter(
+        draw_id__in=PoolSnapshot.objects.filter(state=PoolState.DRAWN).values("draw_id"),
+        reservation__state=S.WAITING,
+    )
+    if district_id is not None:
+        pending = pending.filter(reservation__district_id=district_id)
+    for row in pending.values("reservation__district_id", "draw_id").annotate(n=Count("pk")):
+        district = row["reservation__district_id"]
+        waiting = (district, S.WAITING.value, None)
+        counts[waiting] = counts.get(waiting, 0) - row["n"]
+        won = (district, S.WON.value, row["draw_id"])
+        counts[won] = counts.get(won, 0) + row["n"]
+    return [
+        {"district_id": d, "state": state, "won_draw_id": draw, "count": n}
+        for (d, state, draw), n in sorted(
+            counts.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)
+        )
+        if n
+    ]
