@@ -50,9 +50,11 @@ def _frame(title: str, chart_id: str, body: list[str], height: int) -> SafeStrin
     return mark_safe(head + "".join(body) + "</svg>")
 
 
-def _axis(top: int, plot_h: int) -> list[str]:
+def _axis(top: int, largest: int, plot_h: int) -> list[str]:
+    # Nothing to scale (no rows, or only zeros): the base line alone, no made-up scale.
+    shares = (0,) if largest == 0 else (0, 1) if top < 2 else (0, 0.5, 1)
     parts = []
-    for share in (0, 0.5, 1):
+    for share in shares:
         y = TOP + plot_h * (1 - share)
         parts.append(
             format_html(
@@ -69,19 +71,30 @@ def _axis(top: int, plot_h: int) -> list[str]:
     return parts
 
 
+def _text_width(text: str) -> float:
+    """About how wide `text` is at 11 px: Chinese characters are square, Latin ones narrower."""
+    return sum(11 if ord(c) > 0x2E80 else 6.5 for c in text)
+
+
 def _labels(labels: Sequence[str], slot: float, plot_h: int) -> list[str]:
-    every = max(1, math.ceil(len(labels) / MAX_LABELS))
+    """Labels under the bars, as many as fit side by side (every n-th bar), each cut to the room
+    it has."""
+    widest = max((_text_width(label) for label in labels), default=0)
+    fit = max(1, int((WIDTH - LEFT - RIGHT) / (min(widest, 120) + 10)))
+    every = max(1, math.ceil(len(labels) / min(fit, MAX_LABELS)))
+    room = slot * every - 8
     parts = []
     for i, label in enumerate(labels):
         if i % every:
             continue
-        x = LEFT + slot * (i + 0.5)
+        while len(label) > 1 and _text_width(label) > room:
+            label = label[:-2] + "…"
         parts.append(
             format_html(
                 '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#333">{}</text>',
-                f"{x:.1f}",
+                f"{LEFT + slot * (i + 0.5):.1f}",
                 TOP + plot_h + 16,
-                label if len(label) <= 14 else label[:13] + "…",
+                label,
             )
         )
     return parts
@@ -102,7 +115,7 @@ def _legend(columns: Sequence[tuple[str, str]], y: int) -> list[str]:
                 label,
             )
         )
-        x += 24 + 7 * len(label) + (7 * sum(1 for c in label if ord(c) > 0x2E80))
+        x += 24 + _text_width(label)
     return parts
 
 
@@ -115,8 +128,16 @@ def _empty(plot_h: int) -> str:
     )
 
 
-def bar_chart(series: Series, *, title: str, chart_id: str, stacked: bool) -> SafeString:
-    """Bars per row of `series`: one bar of stacked columns, or the columns side by side."""
+def bar_chart(
+    series: Series,
+    *,
+    title: str,
+    chart_id: str,
+    stacked: bool,
+    axis_labels: Sequence[str] | None = None,
+) -> SafeString:
+    """Bars per row of `series`: one bar of stacked columns, or the columns side by side.
+    `axis_labels`: shorter names for the rows under the bars (the table keeps the full ones)."""
     plot_h = HEIGHT - TOP - BOTTOM
     height = HEIGHT + LEGEND
     values = [vals for _label, vals in series.rows]
@@ -125,7 +146,7 @@ def bar_chart(series: Series, *, title: str, chart_id: str, stacked: bool) -> Sa
     else:
         largest = max((max(vals, default=0) for vals in values), default=0)
     top = _nice_top(largest)
-    body = _axis(top, plot_h)
+    body = _axis(top, largest, plot_h)
     n = len(series.rows)
     plot_w = WIDTH - LEFT - RIGHT
     if n == 0 or largest == 0:
@@ -162,7 +183,8 @@ def bar_chart(series: Series, *, title: str, chart_id: str, stacked: bool) -> Sa
                         _number(value),
                     )
                 )
-        body += _labels([label for label, _vals in series.rows], slot, plot_h)
+        names = axis_labels or [label for label, _vals in series.rows]
+        body += _labels(names, slot, plot_h)
     body.append(
         format_html(
             '<line x1="{}" x2="{}" y1="{y}" y2="{y}" stroke="#333" stroke-width="1"/>',

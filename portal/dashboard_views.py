@@ -17,25 +17,44 @@ PERMISSION = "portal.view_dashboard"
 
 def _charts(board: Dashboard) -> list[dict]:
     """Each chart with its title, its SVG and its numbers' table."""
+    days = [label[5:] for label, _values in board.per_day.rows]  # 2020-02-17 -> 02-17
+    draws = [label.rsplit(" ", 1)[0] for label, _values in board.draws.rows]  # no time of day
+    wins = [label.rsplit(" ", 1)[0] for label, _values in board.wins.rows]
     specs = [
-        ("per-day", _("Reservations per day"), board.per_day, True, _("day")),
-        ("per-hour", _("Reservations per hour of the day"), board.per_hour, True, _("hour")),
-        ("waiting", _("Waiting for a draw now, per district"), board.waiting, False, _("district")),
-        ("draws", _("Pool size and quota per draw"), board.draws, False, _("draw")),
-        ("wins", _("What became of each draw's wins"), board.wins, True, _("draw")),
-        ("pickup", _("Pickup batches and parcels per point"), board.pickup, False, _("point")),
-        ("sms", _("SMS sent, failed and refused"), board.sms, True, _("kind")),
+        ("per-day", _("Reservations per day"), board.per_day, True, _("day"), days),
+        ("per-hour", _("Reservations per hour of the day"), board.per_hour, True, _("hour"), None),
+        (
+            "waiting",
+            _("Waiting for a draw now, per district"),
+            board.waiting,
+            False,
+            _("district"),
+            None,
+        ),
+        ("draws", _("Pool size and quota per draw"), board.draws, False, _("draw"), draws),
+        ("wins", _("What became of each draw's wins"), board.wins, True, _("draw"), wins),
+        (
+            "pickup",
+            _("Pickup batches and parcels per point"),
+            board.pickup,
+            False,
+            _("point"),
+            None,
+        ),
+        ("sms", _("SMS sent, failed and refused"), board.sms, True, _("kind"), None),
     ]
     return [
         {
             "id": chart_id,
             "title": title,
-            "svg": bar_chart(series, title=title, chart_id=chart_id, stacked=stacked),
+            "svg": bar_chart(
+                series, title=title, chart_id=chart_id, stacked=stacked, axis_labels=axis
+            ),
             "series": series,
             "row_header": row_header,
             "total_column": stacked and len(series.columns) > 1,
         }
-        for chart_id, title, series, stacked, row_header in specs
+        for chart_id, title, series, stacked, row_header, axis in specs
     ]
 
 

@@ -161,6 +161,13 @@ def reservations_per_hour(
     ]
 
 
+def lapsed_wins_count() -> int:
+    """Wins that lapsed unused (their packs go back to stock), from the counts the database
+    keeps: counting them among 3,000,000 reservations took a quarter of a second or more."""
+    rows = ReservationStateCount.objects.filter(state=S.LAPSED).exclude(won_draw_id=0)
+    return rows.aggregate(n=Sum("count"))["n"] or 0
+
+
 def reservation_state_counts(*, district_id: int | None = None) -> list[dict]:
     """Reservations now per district, state and draw won in (`won_draw_id`, None if none):
     `{"district_id", "state", "won_draw_id", "count"}`. Wins pending settlement count as won
