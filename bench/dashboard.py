@@ -54,7 +54,7 @@ def _reservations_ensure(env: dict) -> None:
     from django.utils import timezone
 
     from city.models import CampaignConfig
-    from reservations.models import Reservation
+    from reservations.models import Reservation, ReservationHourCount
 
     start = timezone.localdate() - datetime.timedelta(days=CAMPAIGN_DAYS)
     CampaignConfig.objects.filter(pk=CampaignConfig.SINGLETON_ID).update(start_date=start)
@@ -84,6 +84,9 @@ def _reservations_ensure(env: dict) -> None:
             """,
             [first, first],
         )
+        # The counts of the hours left behind are zero now: gone, as if never made.
+        _sql(f"DELETE FROM {ReservationHourCount._meta.db_table} WHERE count = 0")
+        _sql(f"VACUUM FULL {ReservationHourCount._meta.db_table}")
         print(f"  spread in {time.monotonic() - started:.0f} s", flush=True)
 
 
@@ -111,7 +114,7 @@ def _draw_once() -> int:
 
 
 def _downstream(draw_id: int) -> None:
-    """What became of a draw's wins, its SMS and its parcels, in SQL."""
+    """What became of a draw's wins, its SMS and its parcels, in SQL; again changes nothing."""
     from django.utils import timezone
 
     from notifications.models import OutboxMessage
@@ -124,9 +127,9 @@ def _downstream(draw_id: int) -> None:
     _sql(
         f"""
         UPDATE {reservations} SET state = CASE
-            WHEN number % 10 < 7 THEN (CASE WHEN number % 20 < 7 THEN %s
-                 WHEN number % 100 < 10 THEN %s ELSE %s END)
-            WHEN number % 10 < 9 THEN %s ELSE state END
+            WHEN number %% 10 < 7 THEN (CASE WHEN number %% 20 < 7 THEN %s
+                 WHEN number %% 100 < 10 THEN %s ELSE %s END)
+            WHEN number %% 10 < 9 THEN %s ELSE state END
         WHERE won_draw_id = %s AND state = %s
         """,
         [
@@ -143,10 +146,10 @@ def _downstream(draw_id: int) -> None:
         f"""
         UPDATE {outbox} SET
             state = CASE WHEN recipient !~ '^1[0-9]{{10}}$' THEN %s
-                         WHEN id % 50 = 0 THEN %s ELSE %s END,
-            sent_at = CASE WHEN recipient ~ '^1[0-9]{{10}}$' AND id % 50 <> 0 THEN now() END,
+                         WHEN id %% 50 = 0 THEN %s ELSE %s END,
+            sent_at = CASE WHEN recipient ~ '^1[0-9]{{10}}$' AND id %% 50 <> 0 THEN now() END,
             last_error = CASE WHEN recipient !~ '^1[0-9]{{10}}$' THEN 'not a mobile number'
-                              WHEN id % 50 = 0 THEN 'gateway error' ELSE '' END
+                              WHEN id %% 50 = 0 THEN 'gateway error' ELSE '' END
         WHERE state = %s AND (dedupe_key LIKE %s OR dedupe_key LIKE %s)
         """,
         [
@@ -170,7 +173,7 @@ def _downstream(draw_id: int) -> None:
                 (reservation_id, batch_id, town_id, community_id, state, missing, placed_at,
                  state_at, arrived_at)
             SELECT r.id, (ARRAY(SELECT id FROM {Batch._meta.db_table} WHERE point_id = %s
-                                ORDER BY delivery_date DESC LIMIT 7))[1 + r.number % 7],
+                                ORDER BY delivery_date DESC LIMIT 7))[1 + r.number %% 7],
                    r.town_id, r.community_id,
                    CASE WHEN r.state = %s THEN %s ELSE %s END, false, now(), now(), now()
             FROM {reservations} r
@@ -198,12 +201,11 @@ def _draws_ensure() -> None:
     for _ in range(DRAWS - drawn):
         started = time.monotonic()
         draw_id = _draw_once()
+        print(f"  draw {draw_id} drawn and settled in {time.monotonic() - started:.0f} s")
+    started = time.monotonic()
+    for draw_id in Draw.objects.filter(status__in=DRAWN_STATES).values_list("pk", flat=True):
         _downstream(draw_id)
-        print(
-            f"  draw {draw_id}: drawn, settled, its wins moved on "
-            f"in {time.monotonic() - started:.0f} s",
-            flush=True,
-        )
+    print(f"  wins, SMS and parcels moved on in {time.monotonic() - started:.0f} s", flush=True)
 
 
 def _official_session() -> str:
@@ -236,6 +238,13 @@ def _official_session() -> str:
 def setup(env: dict) -> str:
     from django.core.management import call_command
 
+    # Production settings serve static files from the collected, hashed copies.
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     call_command("load_fuzhou", stdout=io.StringIO())
     _reservations_ensure(env)
     _draws_ensure()

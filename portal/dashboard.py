@@ -8,7 +8,7 @@ index. No query runs per row, so a page costs the same for 10 reservations as fo
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,15 +16,11 @@ from city.models import District, ReservationWindow
 from city.selectors import campaign_get
 from lottery.models import DRAWN_STATES, UNDRAWN_STATES, Draw
 from lottery.selectors import stock_packs
-from notifications.models import Kind, OutboxMessage
+from notifications.models import Kind, OutboxCount
 from notifications.models import State as SmsState
 from pickup.models import HELD_STATES, ParcelState, PickupPoint
 from reservations.models import ReservationState
-from reservations.selectors import (
-    reservation_state_counts,
-    reservations_per_day,
-    reservations_per_hour,
-)
+from reservations.selectors import reservation_state_counts, reservations_per_day_and_hour
 
 # What became of a draw's wins, in the order a win moves.
 WIN_STATES = [
@@ -137,22 +133,19 @@ def dashboard_get(*, filters: Filters, now: datetime.datetime | None = None) -> 
     district_id = filters.district_id
 
     per_day = Series(columns=columns)
+    per_hour = Series(columns=columns)
     by_day: dict[datetime.date, list[int]] = {}
-    for row in reservations_per_day(since=since, until=until, district_id=district_id):
+    by_hour: dict[int, list[int]] = {}
+    for row in reservations_per_day_and_hour(since=since, until=until, district_id=district_id):
         if row["district_id"] in index:
-            values = by_day.setdefault(row["date"], [0] * len(columns))
-            values[index[row["district_id"]]] += row["count"]
+            at = index[row["district_id"]]
+            by_day.setdefault(row["date"], [0] * len(columns))[at] += row["count"]
+            by_hour.setdefault(row["hour"], [0] * len(columns))[at] += row["count"]
     day = since
     while day <= until:  # every day of the range, the empty ones too
         per_day.rows.append((day.isoformat(), by_day.get(day, [0] * len(columns))))
         day += datetime.timedelta(days=1)
 
-    per_hour = Series(columns=columns)
-    by_hour: dict[int, list[int]] = {}
-    for row in reservations_per_hour(since=since, until=until, district_id=district_id):
-        if row["district_id"] in index:
-            values = by_hour.setdefault(row["hour"], [0] * len(columns))
-            values[index[row["district_id"]]] += row["count"]
     hours = _window_hours()
     for hour in sorted(set(hours) | set(by_hour)):
         per_hour.rows.append((f"{hour:02d}:00", by_hour.get(hour, [0] * len(columns))))
@@ -257,14 +250,13 @@ def _pickup(*, filters: Filters, since: datetime.date, until: datetime.date) -> 
 
 
 def _sms(*, since: datetime.date, until: datetime.date) -> Series:
-    """SMS per kind and state, of the messages queued in the range."""
-    city = timezone.get_default_timezone()
-    start = datetime.datetime.combine(since, datetime.time(0), city)
-    end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time(0), city)
+    """SMS per kind and state, of the messages queued in the range, from the counts the
+    database keeps (notifications.OutboxCount): reading 300,000 messages took 0.25 s."""
     rows = (
-        OutboxMessage.objects.filter(created_at__gte=start, created_at__lt=end)
+        OutboxCount.objects.filter(day__gte=since, day__lte=until)
+        .exclude(count=0)
         .values("kind", "state")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("count"))
     )
     columns = [(state.value, state.label) for state in SMS_STATES]
     where = {state.value: i for i, state in enumerate(SMS_STATES)}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery, Sum
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from city.models import CampaignConfig
@@ -139,26 +139,32 @@ def reservations_per_day(
     )
 
 
-def reservations_per_hour(
+def reservations_per_day_and_hour(
     *,
     since: datetime.date | None = None,
     until: datetime.date | None = None,
     district_id: int | None = None,
 ) -> list[dict]:
-    """Reservations made per district per hour of the day (0-23, Shanghai), all days between
-    `since` and `until` together: `{"hour", "district_id", "count"}`, by hour."""
-    hour = ExtractHour("hour", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    """Reservations made per district, Shanghai day and hour of the day (0-23):
+    `{"date", "hour", "district_id", "count"}`, oldest first. One read for the dashboard's
+    daily and hourly charts (the hourly counts read once, not twice)."""
+    city = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     rows = _hour_counts(since=since, until=until, district_id=district_id)
-    grouped = (
-        rows.annotate(of_day=hour)
-        .values("of_day", "district_id")
-        .annotate(n=Sum("count"))
-        .order_by("of_day", "district_id")
-    )
-    return [
-        {"hour": row["of_day"], "district_id": row["district_id"], "count": row["n"]}
-        for row in grouped
-    ]
+    # Summed per stored hour in SQL, that hour told in Shanghai here: converting each of tens of
+    # thousands of rows in the database took most of the query's time.
+    grouped = rows.values("hour", "district_id").annotate(n=Sum("count")).order_by("hour")
+    found = []
+    for row in grouped:
+        local = row["hour"].astimezone(city)
+        found.append(
+            {
+                "date": local.date(),
+                "hour": local.hour,
+                "district_id": row["district_id"],
+                "count": row["n"],
+            }
+        )
+    return found
 
 
 def lapsed_wins_count() -> int:
