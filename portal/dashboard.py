@@ -8,7 +8,7 @@ index. No query runs per row, so a page costs the same for 10 reservations as fo
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from lottery.models import DRAWN_STATES, UNDRAWN_STATES, Draw
 from lottery.selectors import stock_packs
 from notifications.models import Kind, OutboxCount
 from notifications.models import State as SmsState
-from pickup.models import HELD_STATES, ParcelState, PickupPoint
+from pickup.models import HELD_STATES, Batch, Parcel, ParcelState, PickupPoint
 from reservations.models import ReservationState
 from reservations.selectors import reservation_state_counts, reservations_per_day_and_hour
 
@@ -220,21 +220,23 @@ def _draw_label(draw: Draw) -> str:
 
 def _pickup(*, filters: Filters, since: datetime.date, until: datetime.date) -> Series:
     """Per pickup point (of the district chosen): its batches of the range, and their parcels
-    not collected yet and collected."""
-    points = PickupPoint.objects.select_related("district").order_by("district__sort_order", "pk")
-    if filters.district is not None:
-        points = points.filter(district=filters.district)
-    in_range = Q(batches__delivery_date__gte=since, batches__delivery_date__lte=until)
-    parcels = Q(batches__parcels__isnull=False) & in_range
-    counts = points.annotate(
-        n_batches=Count("batches", filter=in_range, distinct=True),
-        n_uncollected=Count(
-            "batches__parcels", filter=parcels & Q(batches__parcels__state__in=UNCOLLECTED_STATES)
-        ),
-        n_collected=Count(
-            "batches__parcels", filter=parcels & Q(batches__parcels__state=ParcelState.COLLECTED)
-        ),
+    not collected yet and collected. Two grouped counts (one join of points, batches and
+    parcels counted distinct took 0.2 s with 24,000 parcels)."""
+    points = list(
+        PickupPoint.objects.select_related("district").order_by("district__sort_order", "pk")
     )
+    if filters.district is not None:
+        points = [point for point in points if point.district_id == filters.district.pk]
+    batches = Batch.objects.filter(delivery_date__gte=since, delivery_date__lte=until)
+    per_point = dict(batches.values_list("point_id").annotate(n=Count("pk")))
+    parcels: dict[tuple[int, str], int] = {
+        (point_id, state): n
+        for point_id, state, n in Parcel.objects.filter(
+            batch__delivery_date__gte=since, batch__delivery_date__lte=until
+        )
+        .values_list("batch__point_id", "state")
+        .annotate(n=Count("pk"))
+    }
     series = Series(
         columns=[
             ("batches", _("batches")),
@@ -242,9 +244,11 @@ def _pickup(*, filters: Filters, since: datetime.date, until: datetime.date) -> 
             ("collected", ParcelState.COLLECTED.label),
         ]
     )
-    for point in counts:
+    for point in points:
+        uncollected = sum(parcels.get((point.pk, state.value), 0) for state in UNCOLLECTED_STATES)
+        collected = parcels.get((point.pk, ParcelState.COLLECTED.value), 0)
         series.rows.append(
-            (point.display_name, [point.n_batches, point.n_uncollected, point.n_collected])
+            (point.display_name, [per_point.get(point.pk, 0), uncollected, collected])
         )
     return series
 

@@ -186,14 +186,16 @@ def reservation_state_counts(*, district_id: int | None = None) -> list[dict]:
     for row in rows.values("district_id", "state", "won_draw_id").annotate(n=Sum("count")):
         key = (row["district_id"], row["state"], row["won_draw_id"] or None)
         counts[key] = counts.get(key, 0) + row["n"]
-    # Usually none: only in the seconds between a draw's commit and its settling.
-    pending = Win.objects.filter(
-        draw_id__in=PoolSnapshot.objects.filter(state=PoolState.DRAWN).values("draw_id"),
-        reservation__state=S.WAITING,
+    # Usually none: only in the seconds between a draw's commit and its settling. The drawn
+    # pools first, on their own: joined in one query, the planner read every win ever made.
+    drawn = list(
+        PoolSnapshot.objects.filter(state=PoolState.DRAWN).values_list("draw_id", flat=True)
     )
+    pending = Win.objects.filter(draw_id__in=drawn, reservation__state=S.WAITING)
     if district_id is not None:
         pending = pending.filter(reservation__district_id=district_id)
-    for row in pending.values("reservation__district_id", "draw_id").annotate(n=Count("pk")):
+    grouped = pending.values("reservation__district_id", "draw_id").annotate(n=Count("pk"))
+    for row in grouped if drawn else []:
         district = row["reservation__district_id"]
         waiting = (district, S.WAITING.value, None)
         counts[waiting] = counts.get(waiting, 0) - row["n"]
