@@ -7,7 +7,7 @@ measured in the same run, prints both, and fails when a gate is missed.
 import os
 import sys
 
-from bench import draw, pages, reserve, sms, verify
+from bench import dashboard, draw, pages, reserve, sms, verify
 
 BENCHMARKS = {
     "pages": pages.run,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "reserve": reserve.run,
     "verify": verify.run,
     "draw": draw.run,
+    "dashboard": dashboard.run,
 }
 
 

@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "lottery.drawlog": ("view",),
         # Read the outbox, and retry failed messages.
         "notifications.outboxmessage": ("view", "change"),
+        # The admin home's figures and charts (portal.dashboard_views).
+        "portal.dashboard": ("view",),
     },
     NOTARY: {
         "city.campaignconfig": ("view",),
@@ -48,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "lottery.draw": ("view", "notarise"),
         "lottery.drawlog": ("view",),
         "lottery.supplyarrival": ("view",),
+        "portal.dashboard": ("view",),
     },
     COMMITTEE_STAFF: {
         "city.district": ("view",),

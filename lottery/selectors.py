@@ -27,7 +27,7 @@ from lottery.models import (
 )
 from lottery.schedule import draw_pool_cutoff, draw_schedule_next
 from reservations.models import Reservation, ReservationState
-from reservations.selectors import pending_wins_apply
+from reservations.selectors import lapsed_wins_count, pending_wins_apply
 
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
 
@@ -215,10 +215,7 @@ def stock_packs() -> int:
         Draw.objects.filter(status__in=DRAWN_STATES).aggregate(total=Sum("winners_count"))["total"]
         or 0
     )
-    lapsed = Reservation.objects.filter(
-        state=ReservationState.LAPSED, won_draw_id__isnull=False
-    ).count()
-    return masks // pack_size - allotted + lapsed
+    return masks // pack_size - allotted + lapsed_wins_count()
 
 
 def schedule_pause_in_force() -> SchedulePause | None:

@@ -108,3 +108,30 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         # Masked as everywhere staff read it: the admin puts this in each row's checkbox label.
         return f"{self.get_kind_display()} → {mask_phone(self.recipient)}"
+
+
+class OutboxCount(models.Model):
+    """Messages per day queued (a Shanghai date), kind and state now, kept by statement-level
+    triggers on the outbox (migration 0008; nothing in Python writes it), so that the officials'
+    dashboard counts hundreds of thousands of messages without reading them. Each count is
+    split in eight rows (the message's id modulo 8): workers marking messages sent at once do
+    not wait for each other's commit on one row."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    slot = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("messages per day")
+        verbose_name_plural = _("messages per day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "state", "slot"], name="one_outbox_count_per_slot"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="outbox_count_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.state} {self.count}"

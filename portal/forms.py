@@ -1,4 +1,5 @@
-"""The forms of the residents' pages: suggestions, sign-in, verification and address."""
+"""The forms of the residents' pages (suggestions, sign-in, verification and address) and the
+officials' dashboard filters."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -129,3 +130,57 @@ def _pk(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# A year of days is the longest range the daily chart draws legibly (and reads quickly).
+DASHBOARD_MAX_DAYS = 366
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters, from the query string: a district (or all) and a range of
+    Shanghai dates, both ends included."""
+
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=District.objects.order_by("sort_order", "pk"),
+        required=False,
+        empty_label=_("All districts"),
+        error_messages={"invalid_choice": _("Choose a district from the list.")},
+    )
+    since = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the first day as a date, e.g. 2020-02-17.")},
+    )
+    until = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the last day as a date, e.g. 2020-02-29.")},
+    )
+
+    def clean_since(self):
+        return _in_range(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return _in_range(self.cleaned_data.get("until"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until:
+            if since > until:
+                raise ValidationError(_("The first day must not be after the last day."))
+            if (until - since).days >= DASHBOARD_MAX_DAYS:
+                raise ValidationError(
+                    _("Choose at most %(days)s days.") % {"days": DASHBOARD_MAX_DAYS}
+                )
+        return data
+
+
+def _in_range(day):
+    # Far dates would only draw empty charts, and the last day's morrow must exist.
+    if day is not None and not (2000 <= day.year <= 2099):
+        raise ValidationError(_("Enter a date between 2000 and 2099."))
+    return day

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import open_data_views, resident_views, views
+from portal import dashboard_views, open_data_views, resident_views, views
 
 
 def _table(name: str, extension: str):
@@ -33,4 +33,8 @@ urlpatterns = [
     path("me/address/", resident_views.address, name="address"),
     path("me/reserve/", resident_views.reserve, name="reserve"),
     path("me/cancel/", resident_views.cancel, name="cancel"),
+    # The admin home, ahead of the admin's own index (this file is included first): the
+    # dashboard for officials and notaries, Django's index for other staff. No name of its
+    # own: `admin:index` leads here.
+    path("admin/", dashboard_views.admin_home_view),
 ]

@@ -330,3 +330,64 @@ class PoolSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.draw_id} {timezone.localtime(self.cutoff):%Y-%m-%d %H:%M}"
+
+
+# --- counts kept by the database ---------------------------------------------------------------
+# The officials' dashboard and the open data read counts over millions of reservations; reading
+# them from the reservations themselves took seconds at city scale. These two tables hold the
+# counts, kept current by statement-level triggers on the reservations table (migration 0016:
+# every insert, update, delete and truncate, ORM or SQL, seed_demo's COPY included), so nothing
+# in Python writes them and nothing can forget to. Each row is split in SLOTS (the reservation's
+# id modulo SLOTS): at the peak every new reservation of a district adds to the same count, and
+# one row would make concurrent reservations wait for each other's commit.
+
+TALLY_SLOTS = 8
+
+
+class ReservationHourCount(models.Model):
+    """Reservations made per district per hour (the hour they were made, in UTC: Shanghai's
+    hours are whole hours of UTC), whatever became of them. Written only by the triggers."""
+
+    district_id = models.BigIntegerField(_("district"))
+    hour = models.DateTimeField(_("hour"))
+    slot = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("reservations made per hour")
+        verbose_name_plural = _("reservations made per hour")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "district_id", "slot"], name="one_hour_count_per_slot"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="hour_count_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.hour:%Y-%m-%d %H}:00 {self.count}"
+
+
+class ReservationStateCount(models.Model):
+    """Reservations per district, state and the draw they won in (0: none) now. Written only by
+    the triggers. A win a draw has recorded but not yet settled still counts as `waiting` here
+    (the pending-win rule applies to readers of these counts as to any other)."""
+
+    district_id = models.BigIntegerField(_("district"))
+    state = models.CharField(_("state"), max_length=10, choices=ReservationState)
+    won_draw_id = models.BigIntegerField(_("won in draw"))
+    slot = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("reservations per state")
+        verbose_name_plural = _("reservations per state")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state", "won_draw_id", "district_id", "slot"],
+                name="one_state_count_per_slot",
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="state_count_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.state} {self.won_draw_id} {self.count}"

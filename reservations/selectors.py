@@ -6,12 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from city.models import CampaignConfig
-from reservations.models import LIVE_STATES, PoolSnapshot, PoolState, Reservation, Win
+from reservations.models import (
+    LIVE_STATES,
+    PoolSnapshot,
+    PoolState,
+    Reservation,
+    ReservationHourCount,
+    ReservationStateCount,
+    Win,
+)
 from reservations.models import ReservationState as S
 
 
@@ -93,6 +101,22 @@ def pending_wins_apply(*, reservations: Iterable[Reservation | None]) -> None:
         reservation.won_at = win.drawn_at
 
 
+def _hour_counts(
+    *, since: datetime.date | None, until: datetime.date | None, district_id: int | None
+):
+    """The hourly counts of reservations made between two Shanghai dates (both included)."""
+    city = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    rows = ReservationHourCount.objects.exclude(count=0)
+    if district_id is not None:
+        rows = rows.filter(district_id=district_id)
+    if since is not None:
+        rows = rows.filter(hour__gte=datetime.datetime.combine(since, datetime.time(0), city))
+    if until is not None:
+        end = until + datetime.timedelta(days=1)
+        rows = rows.filter(hour__lt=datetime.datetime.combine(end, datetime.time(0), city))
+    return rows
+
+
 def reservations_per_day(
     *,
     since: datetime.date | None = None,
@@ -101,18 +125,86 @@ def reservations_per_day(
 ) -> list[dict]:
     """Reservations made per district per day (Shanghai dates, both ends included), oldest
     first: `{"date", "district_id", "count"}`. Read by the officials' dashboard and the open
-    data; cancelled reservations count, since each was made."""
-    rows = Reservation.objects.all()
-    if district_id is not None:
-        rows = rows.filter(district_id=district_id)
-    day = TruncDate("created_at", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    rows = rows.annotate(date=day)
-    if since is not None:
-        rows = rows.filter(date__gte=since)
-    if until is not None:
-        rows = rows.filter(date__lte=until)
+    data; cancelled reservations count, since each was made.
+
+    From the hourly counts the database keeps (ReservationHourCount): a few thousand rows for a
+    whole campaign, where counting 3,000,000 reservations took over a second."""
+    day = TruncDate("hour", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    rows = _hour_counts(since=since, until=until, district_id=district_id)
     return list(
-        rows.values("date", "district_id")
-        .annotate(count=Count("id"))
+        rows.annotate(date=day)
+        .values("date", "district_id")
+        .annotate(count=Sum("count"))
         .order_by("date", "district_id")
     )
+
+
+def reservations_per_day_and_hour(
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    district_id: int | None = None,
+) -> list[dict]:
+    """Reservations made per district, Shanghai day and hour of the day (0-23):
+    `{"date", "hour", "district_id", "count"}`, oldest first. One read for the dashboard's
+    daily and hourly charts (the hourly counts read once, not twice)."""
+    city = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    rows = _hour_counts(since=since, until=until, district_id=district_id)
+    # Summed per stored hour in SQL, that hour told in Shanghai here: converting each of tens of
+    # thousands of rows in the database took most of the query's time.
+    grouped = rows.values("hour", "district_id").annotate(n=Sum("count")).order_by("hour")
+    found = []
+    for row in grouped:
+        local = row["hour"].astimezone(city)
+        found.append(
+            {
+                "date": local.date(),
+                "hour": local.hour,
+                "district_id": row["district_id"],
+                "count": row["n"],
+            }
+        )
+    return found
+
+
+def lapsed_wins_count() -> int:
+    """Wins that lapsed unused (their packs go back to stock), from the counts the database
+    keeps: counting them among 3,000,000 reservations took a quarter of a second or more."""
+    rows = ReservationStateCount.objects.filter(state=S.LAPSED).exclude(won_draw_id=0)
+    return rows.aggregate(n=Sum("count"))["n"] or 0
+
+
+def reservation_state_counts(*, district_id: int | None = None) -> list[dict]:
+    """Reservations now per district, state and draw won in (`won_draw_id`, None if none):
+    `{"district_id", "state", "won_draw_id", "count"}`. Wins pending settlement count as won
+    in their draw (the pending-win rule). From the counts the database keeps
+    (ReservationStateCount)."""
+    rows = ReservationStateCount.objects.exclude(count=0)
+    if district_id is not None:
+        rows = rows.filter(district_id=district_id)
+    counts: dict[tuple, int] = {}
+    for row in rows.values("district_id", "state", "won_draw_id").annotate(n=Sum("count")):
+        key = (row["district_id"], row["state"], row["won_draw_id"] or None)
+        counts[key] = counts.get(key, 0) + row["n"]
+    # Usually none: only in the seconds between a draw's commit and its settling. The drawn
+    # pools first, on their own: joined in one query, the planner read every win ever made.
+    drawn = list(
+        PoolSnapshot.objects.filter(state=PoolState.DRAWN).values_list("draw_id", flat=True)
+    )
+    pending = Win.objects.filter(draw_id__in=drawn, reservation__state=S.WAITING)
+    if district_id is not None:
+        pending = pending.filter(reservation__district_id=district_id)
+    grouped = pending.values("reservation__district_id", "draw_id").annotate(n=Count("pk"))
+    for row in grouped if drawn else []:
+        district = row["reservation__district_id"]
+        waiting = (district, S.WAITING.value, None)
+        counts[waiting] = counts.get(waiting, 0) - row["n"]
+        won = (district, S.WON.value, row["draw_id"])
+        counts[won] = counts.get(won, 0) + row["n"]
+    return [
+        {"district_id": d, "state": state, "won_draw_id": draw, "count": n}
+        for (d, state, draw), n in sorted(
+            counts.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)
+        )
+        if n
+    ]
