@@ -37,6 +37,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "lottery.drawlog": ("view",),
         # Read the outbox, and retry failed messages.
         "notifications.outboxmessage": ("view", "change"),
+        # The audit page: the admin's log, staff's changes and the draw logs (portal.audit).
+        "city.auditentry": ("view",),
     },
     NOTARY: {
         "city.campaignconfig": ("view",),
@@ -44,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "lottery.draw": ("view",),
         "lottery.drawlog": ("view",),
         "lottery.supplyarrival": ("view",),
+        "city.auditentry": ("view",),
     },
     COMMITTEE_STAFF: {
         "city.district": ("view",),

@@ -6,12 +6,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from city.models import CampaignConfig
-from reservations.models import LIVE_STATES, PoolSnapshot, PoolState, Reservation, Win
+from reservations.models import (
+    CLOSED_STATES,
+    LIVE_STATES,
+    PoolSnapshot,
+    PoolState,
+    Reservation,
+    Win,
+)
 from reservations.models import ReservationState as S
 
 
@@ -115,4 +122,18 @@ def reservations_per_day(
         rows.values("date", "district_id")
         .annotate(count=Count("id"))
         .order_by("date", "district_id")
+    )
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def reservations_closed_before(*, cutoff: datetime.datetime) -> QuerySet[Reservation]:
+    """Reservations in a final state since before `cutoff`: since `closed_at`, or for those
+    closed before it was recorded (issue 14), since their cancel or win, the nearest time each
+    kept."""
+    return (
+        Reservation.objects.filter(state__in=CLOSED_STATES)
+        .annotate(closed=Coalesce("closed_at", "cancelled_at", "won_at", "created_at"))
+        .filter(closed__lt=cutoff)
     )
