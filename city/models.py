@@ -334,6 +334,8 @@ class AuditAction(models.TextChoices):
     """What staff did through a service or a command, as the audit trail names it. Every app
     records here (city is the lowest layer), so the keys of every app are listed here too."""
 
+    REFERENCE_DATA_LOADED = "reference_data_loaded", _("loaded the reference data")
+    CAMPAIGN_STARTED = "campaign_started", _("started the campaign today (demo)")
     RESIDENT_REGISTERED = "resident_registered", _("registered a resident")
     RESERVED_ON_BEHALF = "reserved_on_behalf", _("reserved on a resident's behalf")
     CANCELLED_ON_BEHALF = "cancelled_on_behalf", _("cancelled a resident's reservation")

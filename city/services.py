@@ -99,6 +99,8 @@ def reference_data_load(*, data: ModuleType) -> Counter:
         },
     )
     tally("campaign configuration", new)
+    if sum(created.values()):
+        audit_record(actor=None, action=AuditAction.REFERENCE_DATA_LOADED, summary=dict(created))
     return created
 
 
@@ -112,6 +114,12 @@ def campaign_start_today(*, today: datetime.date) -> CampaignConfig:
         config.start_date = today
         config.committee_registration_deadline = today + datetime.timedelta(days=7)
         config.save(update_fields=["start_date", "committee_registration_deadline", "updated_at"])
+        audit_record(
+            actor=None,
+            action=AuditAction.CAMPAIGN_STARTED,
+            target=config,
+            summary={"start_date": today.isoformat()},
+        )
     return config
 
 

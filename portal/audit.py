@@ -61,6 +61,14 @@ SUMMARY_LABELS = {
     "reservations": _("reservations"),
     "residents": _("residents"),
     "outbox_messages": _("text messages"),
+    "start_date": _("start date"),
+    "districts": _("districts"),
+    "towns": _("towns"),
+    "communities": _("communities"),
+    "windows": _("reservation windows"),
+    "pickup points": _("pickup points"),
+    "other areas": _("other areas"),
+    "campaign configuration": _("Campaign configuration"),
 }
 
 # lottery.selectors.draw_log_sentence says a draw's step as a sentence ("Notary 张三 committed

@@ -63,6 +63,8 @@ class Migration(migrations.Migration):
                     "action",
                     models.CharField(
                         choices=[
+                            ("reference_data_loaded", "loaded the reference data"),
+                            ("campaign_started", "started the campaign today (demo)"),
                             ("resident_registered", "registered a resident"),
                             ("reserved_on_behalf", "reserved on a resident's behalf"),
                             ("cancelled_on_behalf", "cancelled a resident's reservation"),
