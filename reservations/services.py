@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Greatest, Now
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -823,7 +823,7 @@ def wins_lapse(*, draw_id: int) -> int:
     lapsed`); `won_at` stays, so the cooldown runs from the draw. Returns how many."""
     move = transition(Transition.WIN_LAPSED)
     return Reservation.objects.filter(won_draw_id=draw_id, state=move.source).update(
-        state=move.target, closed_at=Now()
+        state=move.target, closed_at=timezone.now()
     )
 
 
@@ -854,7 +854,7 @@ def reservations_lock(*, reservation_ids: list[int]) -> None:
 
 def _step(name: Transition, reservation_id: int) -> bool:
     move = transition(name)
-    closed = {"closed_at": Now()} if move.target in CLOSED_STATES else {}
+    closed = {"closed_at": timezone.now()} if move.target in CLOSED_STATES else {}
     return bool(
         Reservation.objects.filter(pk=reservation_id, state=move.source).update(
             state=move.target, **closed
