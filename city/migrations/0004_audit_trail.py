@@ -55,9 +55,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now, verbose_name="at"
-                    ),
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="at"),
                 ),
                 (
                     "action",
@@ -111,6 +109,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "audit entry",
                 "verbose_name_plural": "audit trail",
                 "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        models.OrderBy(models.F("at"), descending=True),
+                        models.OrderBy(models.F("id"), descending=True),
+                        name="auditentry_newest_first",
+                    )
+                ],
             },
         ),
         migrations.RunSQL(APPEND_ONLY, DROP),
