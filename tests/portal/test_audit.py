@@ -277,6 +277,8 @@ def test_it_pages_in_sql_fifty_at_a_time(official, client, db):
 @pytest.mark.parametrize("persona", ["official", "notary"])
 def test_officials_and_notaries_see_the_page(persona, request, client):
     assert _page(client, request.getfixturevalue(persona)).status_code == 200
+    # ... linked from the admin's home.
+    assert PAGE in client.get(reverse("admin:index")).content.decode()
 
 
 @pytest.mark.parametrize("persona", ["committee_staff", "pickup_staff"])

@@ -15,6 +15,7 @@ from notifications.models import Kind, OutboxMessage, State
 from reservations.models import Reservation, ReservationState, Resident
 from reservations.selectors import reservations_per_day
 from reservations.services import reservation_cancel
+from tests.helpers import at_once
 from tests.lottery.conftest import draw  # noqa: F401 - the fixture
 from tests.lottery.helpers import POOL, ceremony, seed_pool
 from tests.reservations.conftest import at, campaign, make_resident  # noqa: F401 - fixtures
@@ -190,3 +191,22 @@ def test_published_draws_and_daily_counts_read_the_same_after_erasing(
     assert {f.name: bytes(f.content) for f in DrawFile.objects.filter(draw=draw)} == files
     assert reservations_per_day() == daily
     assert sorted(Reservation.objects.values_list("number", "state")) == states
+
+
+@pytest.fixture
+def closed_committed(transactional_db, closed):
+    """The same, committed, for runs on connections of their own."""
+    return closed
+
+
+def test_two_runs_at_once_erase_each_row_once(closed_committed):
+    from portal.services import personal_data_purge
+
+    def attempt():
+        purged = personal_data_purge(retention_days=90, now=timezone.now())
+        return (purged.reservations, purged.residents, purged.outbox_messages)
+
+    outcomes = at_once(2, attempt)
+    assert sorted(outcomes) == sorted(["(3, 2, 2)", "(0, 0, 0)"])
+    assert AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_ERASED).count() == 1
+    assert Reservation.objects.filter(erased_at__isnull=False).count() == 3
