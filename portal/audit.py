@@ -117,7 +117,8 @@ def _branch(source: str, search: AuditSearch, limit: int) -> tuple[str, list] | 
     if source == ADMIN:
         columns = (
             f"'{ADMIN}', l.id, l.action_time, l.user_id, CAST(l.action_flag AS text), "
-            "ct.app_label || '.' || ct.model, l.object_id, l.object_repr, l.change_message, "
+            "COALESCE(ct.app_label || '.' || ct.model, ''), l.object_id, l.object_repr, "
+            "l.change_message, "
             "CAST(NULL AS bigint)"
         )
         tables = (

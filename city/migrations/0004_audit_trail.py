@@ -26,6 +26,44 @@ CREATE TRIGGER django_admin_log_append_only
 CREATE INDEX django_admin_log_action_time ON django_admin_log (action_time DESC, id DESC);
 """
 
+
+def _masked_name(name: str) -> str:
+    # reservations.validators.mask_name as of this migration (city stands below reservations).
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_the_admin_log(apps, schema_editor) -> None:
+    """The entries written before this migration named residents, residents' accounts and
+    suggestions by `str()`: masked as the admin writes them from now on (city.admin
+    MaskedLogMixin), before the log becomes append-only."""
+    LogEntry = apps.get_model("admin", "LogEntry")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    User = apps.get_model("reservations", "User")
+    types = {
+        (ct.app_label, ct.model): ct.pk
+        for ct in ContentType.objects.filter(
+            app_label__in=["reservations", "city"], model__in=["resident", "user", "suggestion"]
+        )
+    }
+    resident_type = types.get(("reservations", "resident"))
+    for entry in LogEntry.objects.filter(content_type_id=resident_type).only("object_repr"):
+        entry.object_repr = _masked_name(entry.object_repr)
+        entry.save(update_fields=["object_repr"])
+    staff = {str(pk) for pk in User.objects.filter(is_staff=True).values_list("pk", flat=True)}
+    for key in [("reservations", "user"), ("city", "suggestion")]:
+        entries = LogEntry.objects.filter(content_type_id=types.get(key))
+        for entry in entries.only("object_id", "object_repr"):
+            if key == ("reservations", "user") and entry.object_id in staff:
+                continue  # staff are named as such
+            entry.object_repr = f"#{entry.object_id}"
+            entry.save(update_fields=["object_repr"])
+
+
 DROP = """
 DROP INDEX django_admin_log_action_time;
 DROP TRIGGER django_admin_log_append_only ON django_admin_log;
@@ -118,5 +156,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(mask_the_admin_log, migrations.RunPython.noop),
         migrations.RunSQL(APPEND_ONLY, DROP),
     ]

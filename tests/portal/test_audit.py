@@ -338,3 +338,34 @@ def test_an_official_deactivates_an_account_and_it_is_in_the_audit_trail(
     entry = AuditEntry.objects.get(action=AuditAction.STAFF_ACCOUNT_DEACTIVATED)
     assert entry.actor == superuser and entry.target_repr == "committee"
     assert not client.login(username="committee", password="pw")
+
+
+def test_entries_logged_before_the_trail_are_masked_by_its_migration(registered, superuser):
+    """City 0004 masks what the admin logged by `str()` before, then makes the log
+    append-only; run here with the trigger set aside inside the test's transaction, as before
+    the migration."""
+    import importlib
+
+    from django.apps import apps
+
+    from city.models import Suggestion
+
+    migration = importlib.import_module("city.migrations.0004_audit_trail")
+    account = User.objects.create_user(username="resident-13800009876", phone="13800009876")
+    suggestion = Suggestion.objects.create(text="我是陈阿婆，电话13800009876")
+    for obj in (registered, account, suggestion, superuser):
+        LogEntry.objects.log_actions(user_id=superuser.pk, queryset=[obj], action_flag=CHANGE)
+    with connection.cursor() as cursor:
+        table = LogEntry._meta.db_table
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending check blocks the ALTER
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER django_admin_log_append_only")
+        migration.mask_the_admin_log(apps, None)
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER django_admin_log_append_only")
+    reprs = {
+        (entry.content_type.model, entry.object_id): entry.object_repr
+        for entry in LogEntry.objects.select_related("content_type")
+    }
+    assert reprs["resident", str(registered.pk)] == "陈*婆"
+    assert reprs["user", str(account.pk)] == f"#{account.pk}"
+    assert reprs["suggestion", str(suggestion.pk)] == f"#{suggestion.pk}"
+    assert reprs["user", str(superuser.pk)] == "root"
