@@ -236,7 +236,8 @@ class CampaignConfigAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         config = CampaignConfig.objects.first()
-        if config is not None:
+        # Only for those who may see it: others get Django's own refusal, not a redirect.
+        if config is not None and self.has_view_or_change_permission(request):
             return HttpResponseRedirect(
                 reverse("admin:city_campaignconfig_change", args=[config.pk])
             )

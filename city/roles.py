@@ -11,8 +11,10 @@ PICKUP_STAFF = "pickup_staff"
 
 ALL_ACTIONS = ("view", "add", "change", "delete")
 
-# "app_label.model": actions. Officials run the campaign; notaries read; committee and pickup
-# staff read the reference data they work in (their own residents and batches come later).
+# "app_label.model": actions, each Django's `<action>_<model>` or, for a model's own
+# `Meta.permissions`, its codename (`run_ceremony`). Officials run the campaign; notaries read
+# and notarise; committee and pickup staff read the reference data they work in (their own
+# residents and batches come later).
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     OFFICIAL: {
         "city.district": ALL_ACTIONS,
@@ -33,7 +35,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "lottery.supplyarrival": ("view", "add"),
         "orders.partner": ("view", "add", "change"),
         "orders.order": ("view",),
-        "lottery.draw": ("view",),
+        # Run the ceremony: plan, close, fix the public value, start, postpone, cancel, pause.
+        "lottery.draw": ("view", "run_ceremony"),
         "lottery.drawlog": ("view",),
         # Read the outbox, and retry failed messages.
         "notifications.outboxmessage": ("view", "change"),
@@ -43,7 +46,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     NOTARY: {
         "city.campaignconfig": ("view",),
         "city.district": ("view",),
-        "lottery.draw": ("view",),
+        # Commit, reveal and sign off (with membership of this group: lottery.admin).
+        "lottery.draw": ("view", "notarise"),
         "lottery.drawlog": ("view",),
         "lottery.supplyarrival": ("view",),
         "city.auditentry": ("view",),
@@ -74,6 +78,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def _codename(action: str, model: str) -> str:
+    return f"{action}_{model}" if action in ALL_ACTIONS else action
+
+
 def sync_role_permissions(apps, schema_editor=None) -> None:
     """Create each group and set its permissions to exactly those listed above."""
     from django.contrib.auth.management import create_permissions
@@ -97,6 +105,7 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
             # creates it calls this function again.
             wanted += Permission.objects.filter(
                 content_type__app_label=app_label,
-                codename__in=[f"{action}_{model}" for action in actions],
+                content_type__model=model,
+                codename__in=[_codename(action, model) for action in actions],
             )
         group.permissions.set(wanted)

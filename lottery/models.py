@@ -110,6 +110,13 @@ class Draw(models.Model):
         related_name="+",
         verbose_name=_("signed off by"),
     )
+    # The notary's sign-off: their statement and the notarial certificate's number, shown on
+    # the public draw page. NULL on a draw signed off before they were recorded (issue 14);
+    # from then on the database refuses a sign-off without them (lottery 0010's trigger).
+    notary_statement = models.TextField(_("notary's statement"), null=True, blank=True)
+    notarial_certificate_number = models.CharField(
+        _("notarial certificate number"), max_length=60, null=True, blank=True
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     # Win rates by district and by reservation day with chi-square tests (selectors.fairness).
     fairness = models.JSONField(_("fairness"), null=True, blank=True)
@@ -119,6 +126,11 @@ class Draw(models.Model):
         ordering = ["-scheduled_at"]
         verbose_name = _("draw")
         verbose_name_plural = _("draws")
+        # The ceremony's two roles (lottery.admin): officials run it, notaries notarise it.
+        permissions = [
+            ("run_ceremony", _("Can run draw ceremonies")),
+            ("notarise", _("Can notarise draws")),
+        ]
         constraints = [
             # Rule 5: at most one draw between pool closed and drawn at any time.
             models.UniqueConstraint(
@@ -157,6 +169,16 @@ class Draw(models.Model):
                     & Q(public_value_fixed=True)
                 ),
                 name="drawn_draw_has_its_results",
+            ),
+            # Both or neither, never blank, and only on a signed-off draw.
+            models.CheckConstraint(
+                condition=Q(notary_statement__isnull=True, notarial_certificate_number__isnull=True)
+                | (
+                    Q(status=DrawStatus.SIGNED_OFF)
+                    & ~Q(notary_statement="")
+                    & ~Q(notarial_certificate_number="")
+                ),
+                name="draw_sign_off_statement_complete",
             ),
         ]
 

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from city.models import CampaignConfig
 from city.selectors import campaign_get
 from lottery.models import (
     DRAWN_STATES,
     POOL_CLOSED_STATES,
+    POOL_OPEN_STATES,
     UNDRAWN_STATES,
     Draw,
     DrawFile,
+    DrawLog,
     DrawStatus,
     SchedulePause,
     SupplyArrival,
@@ -223,6 +226,13 @@ def schedule_pause_in_force() -> SchedulePause | None:
     return SchedulePause.objects.filter(in_force=True).first()
 
 
+def regular_draws_pool_open():
+    """The regular draws whose pools are still open: those a pause of the schedule cancels."""
+    return Draw.objects.filter(kind=Draw.Kind.REGULAR, status__in=POOL_OPEN_STATES).order_by(
+        "scheduled_at", "pk"
+    )
+
+
 def schedule_slots(*, now: datetime.datetime, count: int) -> list[datetime.datetime]:
     """The next `count` regular draw times of rule 5 whose pool has not closed yet."""
     config = campaign_get()
@@ -234,3 +244,232 @@ def schedule_slots(*, now: datetime.datetime, count: int) -> list[datetime.datet
             slots.append(slot)
         moment = slot + datetime.timedelta(seconds=1)
     return slots
+
+
+# --- the draw log, as sentences ---------------------------------------------------------------
+
+
+def local_minute(moment: datetime.datetime | str | None) -> str:
+    """A moment as people read it here: the city's time to the minute ("2020-02-18 21:00"). An
+    ISO string (as the draw log's details keep moments) is read first."""
+    if moment is None:
+        return "–"
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    return timezone.localtime(moment, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _short(digest) -> str:
+    """A digest or secret by its first eight hex digits: enough to compare with a print-out."""
+    return f"{digest[:8]}…" if digest else "–"
+
+
+def _person(actor, *, notary: bool) -> str:
+    if actor is None:
+        return _("The system")
+    name = actor.get_full_name() or actor.get_username()
+    return (_("Notary %(name)s") if notary else _("Official %(name)s")) % {"name": name}
+
+
+def _sentence_scheduled(d: dict, p: dict) -> str:
+    return _("The schedule made this regular draw at %(at)s, for %(when)s.") % {
+        **p,
+        "when": local_minute(d.get("scheduled_at")),
+    }
+
+
+def _sentence_added(d: dict, p: dict) -> str:
+    return _("%(who)s added this extra draw at %(at)s, for %(when)s.") % {
+        **p,
+        "when": local_minute(d.get("scheduled_at")),
+    }
+
+
+def _sentence_quota_planned(d: dict, p: dict) -> str:
+    return _("%(who)s planned a quota of %(quota)s packs at %(at)s.") % {
+        **p,
+        "quota": d.get("planned_quota"),
+    }
+
+
+def _sentence_quota_lowered(d: dict, p: dict) -> str:
+    return _(
+        "At %(at)s the quota was lowered from the planned %(planned)s packs to the stock, "
+        "%(quota)s packs."
+    ) % {**p, "planned": d.get("planned_quota"), "quota": d.get("quota")}
+
+
+def _sentence_purchase_window(d: dict, p: dict) -> str:
+    times = {**p, "opens": local_minute(d.get("opens")), "closes": local_minute(d.get("closes"))}
+    if p["actor"] is None:
+        return _("At %(at)s the purchase window was set: %(opens)s to %(closes)s.") % times
+    return _("%(who)s set the purchase window at %(at)s: %(opens)s to %(closes)s.") % times
+
+
+def _sentence_postponed(d: dict, p: dict) -> str:
+    return _("%(who)s postponed this draw at %(at)s to %(when)s, as draw #%(to)s: %(reason)s") % {
+        **p,
+        "when": local_minute(d.get("scheduled_at")),
+        "to": d.get("to_draw"),
+        "reason": d.get("reason", ""),
+    }
+
+
+def _sentence_replaces(d: dict, p: dict) -> str:
+    return _("At %(at)s this draw took the place of draw #%(from)s, postponed: %(reason)s") % {
+        **p,
+        "from": d.get("from_draw"),
+        "reason": d.get("reason", ""),
+    }
+
+
+def _sentence_cancelled(d: dict, p: dict) -> str:
+    values = {**p, "reason": d.get("reason", "")}
+    if d.get("schedule_paused"):
+        return _("%(who)s paused the schedule at %(at)s, which cancelled this draw: %(reason)s") % (
+            values
+        )
+    return _("%(who)s cancelled this draw at %(at)s: %(reason)s") % values
+
+
+def _sentence_committed(d: dict, p: dict) -> str:
+    return _("%(who)s committed at %(at)s: %(commitment)s") % {
+        **p,
+        "commitment": _short(d.get("commitment")),
+    }
+
+
+def _sentence_pool_closed(d: dict, p: dict) -> str:
+    values = {
+        **p,
+        "size": d.get("pool_size"),
+        "digest": _short(d.get("pool_digest")),
+        "quota": d.get("quota"),
+        "cutoff": local_minute(d.get("pool_cutoff")),
+    }
+    if p["actor"] is None:
+        return (
+            _(
+                "The pool closed at %(at)s: %(size)s numbers (digest %(digest)s), quota %(quota)s "
+                "packs, cut-off %(cutoff)s."
+            )
+            % values
+        )
+    return (
+        _(
+            "%(who)s closed the pool at %(at)s: %(size)s numbers (digest %(digest)s), quota "
+            "%(quota)s packs, cut-off %(cutoff)s."
+        )
+        % values
+    )
+
+
+def _sentence_public_value(d: dict, p: dict) -> str:
+    return _("%(who)s fixed the public value at %(at)s: “%(value)s”.") % {
+        **p,
+        "value": d.get("public_value", ""),
+    }
+
+
+def _sentence_revealed(d: dict, p: dict) -> str:
+    return _("%(who)s revealed the secret at %(at)s: %(secret)s, which matches the commitment.") % {
+        **p,
+        "secret": _short(d.get("secret")),
+    }
+
+
+def _sentence_started(d: dict, p: dict) -> str:
+    if d.get("at_once"):
+        return (
+            _(
+                "run_draw started the draw at once, at %(at)s: a scripted extra draw does not "
+                "wait for an announced time."
+            )
+            % p
+        )
+    if d.get("early"):
+        return _("%(who)s started the draw at %(at)s, early, before the announced %(when)s.") % {
+            **p,
+            "when": local_minute(d.get("announced")),
+        }
+    return _("%(who)s started the draw at %(at)s.") % p
+
+
+def _sentence_drawn(d: dict, p: dict) -> str:
+    return _("The draw ran at %(at)s: %(count)s winners (digest %(digest)s).") % {
+        **p,
+        "count": d.get("winners_count"),
+        "digest": _short(d.get("winners_digest")),
+    }
+
+
+def _sentence_settled(d: dict, p: dict) -> str:
+    return _("At %(at)s the wins were marked on their reservations.") % p
+
+
+def _sentence_at_once(d: dict, p: dict) -> str:
+    return _("At %(at)s run_draw took this extra draw through its whole ceremony at once.") % p
+
+
+def _sentence_signed_off(d: dict, p: dict) -> str:
+    values = {
+        **p,
+        "number": d.get("certificate_number"),
+        "pool": _short(d.get("pool_digest")),
+        "winners": _short(d.get("winners_digest")),
+    }
+    if not values["number"]:  # signed off before the certificate's number was recorded
+        return (
+            _(
+                "%(who)s signed off the certificate at %(at)s: pool digest %(pool)s, winners "
+                "digest %(winners)s."
+            )
+            % values
+        )
+    return (
+        _(
+            "%(who)s signed off the certificate at %(at)s: notarial certificate %(number)s, pool "
+            "digest %(pool)s, winners digest %(winners)s."
+        )
+        % values
+    )
+
+
+# Every action the draw log is written with (lottery.services' `_log`), and its sentence.
+LOG_SENTENCES = {
+    "scheduled": _sentence_scheduled,
+    "added": _sentence_added,
+    "quota_planned": _sentence_quota_planned,
+    "quota_lowered_to_stock": _sentence_quota_lowered,
+    "purchase_window_set": _sentence_purchase_window,
+    "postponed": _sentence_postponed,
+    "replaces_postponed": _sentence_replaces,
+    "cancelled": _sentence_cancelled,
+    "committed": _sentence_committed,
+    "pool_closed": _sentence_pool_closed,
+    "public_value_fixed": _sentence_public_value,
+    "secret_revealed": _sentence_revealed,
+    "started": _sentence_started,
+    "drawn": _sentence_drawn,
+    "wins_settled": _sentence_settled,
+    "run_at_once": _sentence_at_once,
+    "signed_off": _sentence_signed_off,
+}
+
+
+# The notary's acts; every other act in the log is an official's (or the system's).
+NOTARY_SENTENCES = frozenset({_sentence_committed, _sentence_revealed, _sentence_signed_off})
+
+
+def draw_log_sentence(entry: DrawLog) -> str:
+    """One entry of a draw's log as a sentence in the reader's language, times in the city's
+    time: "Notary 张三 committed at 2020-02-18 09:30: ac31…". Load `actor` with the entries."""
+    sentence = LOG_SENTENCES.get(entry.action)
+    parts = {
+        "actor": entry.actor,
+        "who": _person(entry.actor, notary=sentence in NOTARY_SENTENCES),
+        "at": local_minute(entry.at),
+    }
+    if sentence is None:  # an action written after this table: said plainly, not hidden
+        return _("%(who)s recorded “%(action)s” at %(at)s.") % {**parts, "action": entry.action}
+    return sentence(entry.details or {}, parts)

@@ -44,7 +44,13 @@ from lottery.models import (
     SupplyArrival,
 )
 from lottery.schedule import draw_pool_cutoff, purchase_window_from
-from lottery.selectors import schedule_pause_in_force, schedule_slots, stock_packs
+from lottery.selectors import (
+    local_minute,
+    regular_draws_pool_open,
+    schedule_pause_in_force,
+    schedule_slots,
+    stock_packs,
+)
 from notifications.models import Kind
 from notifications.services import NewMessage, messages_enqueue_new
 from reservations import services as reservations
@@ -328,8 +334,7 @@ def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -
         with transaction.atomic():
             _schedule_lock()
             pause = SchedulePause.objects.create(reason=reason, started_at=now, started_by=actor)
-            coming = Draw.objects.filter(kind=Draw.Kind.REGULAR, status__in=POOL_OPEN_STATES)
-            for draw in coming.select_for_update():
+            for draw in regular_draws_pool_open().select_for_update():
                 # The slot is given back: resumed in time, the schedule makes the draw again.
                 Draw.objects.filter(pk=draw.pk).update(
                     status=DrawStatus.CANCELLED, reason=reason, slot=None
@@ -739,6 +744,7 @@ def draw_extra_at_once(
                 draw = draw_reveal(draw=draw, secret=secret, notary=None)
         except BaseException as error:
             raise _cancel_stopped(draw, error, secret) from error
+        draw_started(draw=draw, actor=None, early=False, at_once=True)
         try:
             draw = draw_run(draw=draw, actor=None, now=timezone.now())
         except BaseException as error:
@@ -797,12 +803,15 @@ def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage
             )
 
 
-def draw_start(*, draw: Draw, actor: User | None) -> None:
+def draw_start(
+    *, draw: Draw, actor: User | None, now: datetime.datetime, early: bool = False
+) -> None:
     """An official starts the draw whose secret is revealed: a worker runs it (draw_run, in
-    lottery.tasks) once this transaction commits. Starting it again while it runs changes
-    nothing (draw_run draws once); a draw that is not ready, or no longer waits to be drawn,
-    is refused."""
-    from lottery.tasks import run_draw_task  # the task calls these services
+    lottery.tasks) once this transaction commits, and logs the start as it begins. Starting it
+    before its announced time needs `early` (the official's explicit confirmation), and the log
+    says so. Starting it again while it runs changes nothing (draw_run draws once); a draw that
+    is not ready, or no longer waits to be drawn, is refused."""
+    from lottery.tasks import run_draw_queue  # the task calls these services
 
     draw.refresh_from_db()
     if draw.status != DrawStatus.POOL_CLOSED:
@@ -813,8 +822,29 @@ def draw_start(*, draw: Draw, actor: User | None) -> None:
         )
     if not draw.secret:
         raise Refused("not_ready", _("The secret has not been revealed yet."))
+    is_early = now < draw.scheduled_at
+    if is_early and not early:
+        raise Refused(
+            "early",
+            _("The draw is announced for %(time)s: starting it before then needs confirmation.")
+            % {"time": local_minute(draw.scheduled_at)},
+        )
     draw_pk, actor_pk = draw.pk, actor.pk if actor else None
-    transaction.on_commit(lambda: run_draw_task.delay(draw_pk, actor_pk))
+    transaction.on_commit(lambda: run_draw_queue(draw_pk, actor_pk, early=is_early))
+
+
+def draw_started(*, draw: Draw, actor: User | None, early: bool, at_once: bool = False) -> None:
+    """The draw's start in its log, as its worker begins (a start the broker refused is not
+    one): early, before its announced time, or at once, as `run_draw` runs a whole ceremony."""
+    if draw.status == DrawStatus.POOL_CLOSED:
+        _log(
+            draw,
+            "started",
+            actor,
+            announced=draw.scheduled_at.isoformat(),
+            early=early,
+            at_once=at_once,
+        )
 
 
 def draw_run(
@@ -931,8 +961,50 @@ def wins_settle_pending(*, now: datetime.datetime) -> int:
     )
 
 
-def draw_sign_off(*, draw: Draw, notary: User, now: datetime.datetime) -> Draw:
-    """The notary's recorded sign-off of the certificate: who, when, the digests signed."""
+STATEMENT_MAX = 2000
+CERTIFICATE_NUMBER_MAX = 60
+
+
+def _statement(statement: str) -> str:
+    statement = statement.replace("\t", " ").strip()
+    statement = "\n".join(line.rstrip() for line in statement.splitlines())
+    if not statement:
+        raise Refused("statement_required", _("Write the notary's statement for the certificate."))
+    if any(not line.isprintable() for line in statement.split("\n")):
+        raise Refused("bad_statement", _("The statement holds characters that cannot be shown."))
+    if len(statement) > STATEMENT_MAX:
+        raise Refused(
+            "statement_too_long",
+            _("Keep the statement under %(max)d characters.") % {"max": STATEMENT_MAX},
+        )
+    return statement
+
+
+def _certificate_number(number: str) -> str:
+    number = " ".join(number.split())
+    if not number:
+        raise Refused("certificate_number_required", _("Give the notarial certificate's number."))
+    if len(number) > CERTIFICATE_NUMBER_MAX or not number.isprintable():
+        raise Refused(
+            "bad_certificate_number",
+            _("A notarial certificate number is one line of at most %(max)d characters.")
+            % {"max": CERTIFICATE_NUMBER_MAX},
+        )
+    return number
+
+
+def draw_sign_off(
+    *,
+    draw: Draw,
+    notary: User,
+    now: datetime.datetime,
+    statement: str,
+    certificate_number: str,
+) -> Draw:
+    """The notary's recorded sign-off of the certificate: who, when, the digests signed, their
+    statement and the notarial certificate's number (shown on the public draw page)."""
+    statement = _statement(statement)
+    certificate_number = _certificate_number(certificate_number)
     with transaction.atomic():
         _move(
             draw,
@@ -940,6 +1012,8 @@ def draw_sign_off(*, draw: Draw, notary: User, now: datetime.datetime) -> Draw:
             to=DrawStatus.SIGNED_OFF,
             signed_off_at=now,
             signed_off_by=notary,
+            notary_statement=statement,
+            notarial_certificate_number=certificate_number,
         )
         _log(
             draw,
@@ -948,6 +1022,8 @@ def draw_sign_off(*, draw: Draw, notary: User, now: datetime.datetime) -> Draw:
             pool_digest=draw.pool_digest,
             winners_digest=draw.winners_digest,
             commitment=draw.commitment,
+            certificate_number=certificate_number,
+            statement=statement,
         )
     return draw
 

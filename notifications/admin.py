@@ -76,5 +76,9 @@ class OutboxMessageAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelA
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # "change" is for the retry action on the list; a message's own page saves nothing.
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

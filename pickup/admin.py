@@ -259,6 +259,8 @@ class BatchAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # refused here, not sent on to a page that refuses
         if not object_id.isdigit():
             raise Http404
         return HttpResponseRedirect(reverse("admin:pickup_batch_detail", args=[object_id]))

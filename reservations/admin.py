@@ -169,6 +169,16 @@ class ResidentAdmin(AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin, a
             return self.readonly_fields
         return self.fields  # self-registered residents' records are theirs to change
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.committee_registered:
+            # A committee's resident is known by name and special group (the database's
+            # resident_has_account_or_committee): emptied, the save would fail, not the form.
+            for name in ("name", "category"):
+                if name in form.base_fields:
+                    form.base_fields[name].required = True
+        return form
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 

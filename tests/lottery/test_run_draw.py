@@ -212,13 +212,14 @@ def test_run_draw_with_the_notarys_secret_still_draws_the_test_vector(campaign):
     draw = Draw.objects.get(pk=int(out.getvalue().split()[-1]))
     assert draw.status == DrawStatus.DRAWN and draw.secret == SECRET
     actions = list(DrawLog.objects.filter(draw=draw).values_list("action", flat=True))
-    assert actions[:7] == [
+    assert actions[:8] == [
         "added",
         "committed",
         "run_at_once",  # whose the draw is, should its process die before the public value
         "pool_closed",
         "public_value_fixed",
         "secret_revealed",
+        "started",  # at once: a scripted extra draw waits for no announced time
         "drawn",
     ]
 

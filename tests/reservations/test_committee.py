@@ -143,6 +143,16 @@ def test_their_own_committee_may_correct_the_name_and_group(staff_client, regist
     assert (registered.name, registered.category) == ("陈阿娘", "hardship")
 
 
+def test_emptying_the_name_or_group_is_a_form_error_and_changes_nothing(staff_client, registered):
+    change = reverse("admin:reservations_resident_change", args=[registered.pk])
+    for data in [{"name": "", "category": "hardship"}, {"name": "陈阿娘", "category": ""}]:
+        response = staff_client.post(change, data, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        assert "This field is required." in response.content.decode()
+    registered.refresh_from_db()
+    assert (registered.name, registered.category) == ("陈阿婆", "elderly_alone")
+
+
 def test_residents_of_other_communities_are_not_shown(staff_client, taijiang_resident):
     listing = staff_client.get(reverse("admin:reservations_resident_changelist"))
     assert taijiang_resident not in list(listing.context["cl"].queryset)

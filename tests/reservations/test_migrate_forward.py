@@ -1079,12 +1079,17 @@ def home_deliveries(tables: dict[str, Table]) -> set[tuple]:
 
 def granted_on_new_models(before: dict[str, Table], after: dict[str, Table]) -> set[tuple]:
     """The keys of group permissions granted on models the old database did not have (issue
-    13's batches and parcels, city/roles.py): new rows on purpose, of new content types only."""
+    13's batches and parcels, city/roles.py), or of permissions it did not have (issue 14's
+    lottery.run_ceremony and lottery.notarise): new rows on purpose, of new permissions only."""
     old_types = {row["id"] for row in before["django_content_type"].rows.values()}
+    old_permissions = {
+        (row["content_type_id"], row["codename"]) for row in before["auth_permission"].rows.values()
+    }
     new_permissions = {
         row["id"]
         for row in after["auth_permission"].rows.values()
         if row["content_type_id"] not in old_types
+        or (row["content_type_id"], row["codename"]) not in old_permissions
     }
     return {
         key
@@ -1239,19 +1244,23 @@ def test_every_group_keeps_its_permissions_now_on_the_moved_models(forward):
     assert held(forward.after) - granted == held(forward.before)
     types = {row["id"]: row for row in forward.after["django_content_type"].rows.values()}
     permissions = forward.after["auth_permission"].rows
-    new_models = {
+    new_grants = {
         (
             types[permissions[(p,)]["content_type_id"]]["app_label"],
             types[permissions[(p,)]["content_type_id"]]["model"],
+            permissions[(p,)]["codename"].split("_")[0],
         )
         for _, p in granted
     }
+    new_models = {(app, model) for app, model, _ in new_grants}
     assert new_models == {
         ("pickup", "batch"),
         ("pickup", "parcel"),
         ("pickup", "collectatpoint"),
+        ("lottery", "draw"),  # issue 14: the ceremony's own permissions, none of Django's
         ("city", "auditentry"),  # issue 14: officials and notaries read the audit trail
     }
+    assert {act for app, _, act in new_grants if app == "lottery"} == {"run", "notarise"}
     rows = forward.query(
         """
         SELECT g.name, ct.app_label, ct.model, p.codename

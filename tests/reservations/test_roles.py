@@ -31,14 +31,17 @@ def test_officials_run_the_campaign():
         "city.change_reservationwindow",
         "city.view_suggestion",
         "pickup.change_pickuppoint",
+        "lottery.run_ceremony",
     } <= granted
     assert "city.delete_campaignconfig" not in granted
+    assert "lottery.notarise" not in granted  # whoever runs a draw does not notarise it
 
 
-def test_notaries_only_read():
+def test_notaries_read_and_notarise_draws_only():
     granted = perms(roles.NOTARY)
     assert granted
-    assert all(codename.split(".")[1].startswith("view_") for codename in granted)
+    acts = {codename for codename in granted if not codename.split(".")[1].startswith("view_")}
+    assert acts == {"lottery.notarise"}
 
 
 REFERENCE_MODELS = ["district", "town", "community", "reservationwindow", "campaignconfig"]
