@@ -27,8 +27,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from city.models import AuditAction, AuditEntry
-from lottery import selectors as lottery_selectors
 from lottery.models import DrawLog
+from lottery.selectors import draw_log_sentence
 
 PER_PAGE = 50
 MAX_PAGE = 2000  # 100,000 entries back; further, narrow the search by date
@@ -70,10 +70,6 @@ SUMMARY_LABELS = {
     "other areas": _("other areas"),
     "campaign configuration": _("Campaign configuration"),
 }
-
-# lottery.selectors.draw_log_sentence says a draw's step as a sentence ("Notary 张三 committed
-# at 09:30: ac31…"); until the ceremony's part of issue 14 brings it, a plain label.
-_draw_log_sentence = getattr(lottery_selectors, "draw_log_sentence", None)
 
 
 @dataclass(frozen=True)
@@ -291,10 +287,8 @@ def audit_lines(rows: list[Row]) -> list[Line]:
             action = gettext("draw step: %(action)s") % {"action": row.action}
             record = gettext("Draw #%(id)s") % {"id": row.draw_id}
             url = reverse("admin:lottery_ceremony", args=[row.draw_id])
-            if _draw_log_sentence is not None and entry is not None:
-                details = _draw_log_sentence(entry)
-            else:
-                details = _summary_text(row.details)
+            # As the ceremony page says it: "Notary 张三 committed at 09:30: ac31…".
+            details = draw_log_sentence(entry) if entry else _summary_text(row.details)
         lines.append(
             Line(
                 at=timezone.localtime(row.at),
