@@ -106,7 +106,7 @@ class MaskedLogMixin:
     good (append-only), so a model whose `__str__` holds personal data defines `masked_repr()`
     and its admin has this mixin (tests/portal/test_audit.py checks every registered admin)."""
 
-    def _log(self, request, obj, action_flag: int, message) -> LogEntry:
+    def _log_entry(self, request, obj, action_flag: int, message) -> LogEntry:
         if isinstance(message, list):
             message = json.dumps(message)
         return LogEntry.objects.create(
@@ -119,13 +119,13 @@ class MaskedLogMixin:
         )
 
     def log_addition(self, request, obj, message) -> LogEntry:
-        return self._log(request, obj, ADDITION, message)
+        return self._log_entry(request, obj, ADDITION, message)
 
     def log_change(self, request, obj, message) -> LogEntry:
-        return self._log(request, obj, CHANGE, message)
+        return self._log_entry(request, obj, CHANGE, message)
 
     def log_deletions(self, request, queryset) -> list[LogEntry]:
-        return [self._log(request, obj, DELETION, "") for obj in queryset]
+        return [self._log_entry(request, obj, DELETION, "") for obj in queryset]
 
 
 class ReadOnlyMixin:

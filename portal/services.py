@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from city.errors import Refused
@@ -93,7 +94,7 @@ def personal_data_purge(
                 action=AuditAction.PERSONAL_DATA_ERASED,
                 summary={
                     "retention_days": retention_days,
-                    "cutoff": cutoff.isoformat(),
+                    "cutoff": timezone.localtime(cutoff).isoformat(timespec="minutes"),
                     "reservations": purged.reservations,
                     "residents": purged.residents,
                     "outbox_messages": purged.outbox_messages,

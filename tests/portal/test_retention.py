@@ -142,6 +142,7 @@ def test_it_is_audited_with_its_counts(closed):
     entry = AuditEntry.objects.get(action=AuditAction.PERSONAL_DATA_ERASED)
     assert entry.actor is None
     assert entry.summary["retention_days"] == 90
+    assert entry.summary["cutoff"].endswith("+08:00")  # shown as it is, in Beijing time
     assert (
         entry.summary["reservations"],
         entry.summary["residents"],
