@@ -461,17 +461,25 @@ VIEW_POSTS: dict[str, tuple[str, dict]] = {
     ),
     "lottery.draw:lottery_ceremony:cancel": (
         "lottery_ceremony",
-        {"step": "cancel", "reason": "测试"},
+        {"step": "cancel", "reason": "测试", "confirm": "yes"},
     ),
     "lottery.draw:lottery_ceremony:postpone": (
         "lottery_ceremony",
-        {"step": "postpone", "scheduled_at": "2099-03-02T10:00", "reason": "测试"},
+        {
+            "step": "postpone",
+            "scheduled_at": "2099-03-02T10:00",
+            "reason": "测试",
+            "confirm": "yes",
+        },
     ),
     "lottery.draw:lottery_extra_draw:post": (
         "lottery_extra_draw",
         {"scheduled_at": "2099-04-01T10:00", "pool_cutoff": "2099-03-31T21:00"},
     ),
-    "lottery.draw:lottery_schedule:pause": ("lottery_schedule", {"reason": "测试"}),
+    "lottery.draw:lottery_schedule:pause": (
+        "lottery_schedule",
+        {"reason": "测试", "confirm": "yes"},
+    ),
 }
 
 
