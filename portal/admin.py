@@ -133,5 +133,7 @@ class AuditTrailAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
     commands, and the draw logs in one timeline. Whoever may view audit entries sees it
     (officials and notaries); nobody changes or deletes an entry (the database refuses too)."""
 
+    actions = None
+
     def changelist_view(self, request, extra_context=None):
         return audit.audit_view(request, self)

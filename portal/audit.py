@@ -331,8 +331,8 @@ class AuditSearchForm(forms.Form):
 
 def audit_view(request, model_admin):
     """The audit page, for those who may view the audit trail (officials and notaries)."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
+    if not model_admin.has_view_permission(request) or request.method not in ("GET", "HEAD"):
+        raise PermissionDenied  # read-only: no action is ever posted to it
     form = AuditSearchForm(request.GET or None)
     unknown = set(request.GET) - set(form.fields)
     if unknown:
