@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -323,3 +324,59 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    def masked_repr(self) -> str:
+        # The text may name or reach its writer: the admin's log names the row by its number.
+        return f"#{self.pk}"
+
+
+class AuditAction(models.TextChoices):
+    """What staff did through a service or a command, as the audit trail names it. Every app
+    records here (city is the lowest layer), so the keys of every app are listed here too."""
+
+    REFERENCE_DATA_LOADED = "reference_data_loaded", _("loaded the reference data")
+    CAMPAIGN_STARTED = "campaign_started", _("started the campaign today (demo)")
+    RESIDENT_REGISTERED = "resident_registered", _("registered a resident")
+    RESERVED_ON_BEHALF = "reserved_on_behalf", _("reserved on a resident's behalf")
+    CANCELLED_ON_BEHALF = "cancelled_on_behalf", _("cancelled a resident's reservation")
+    STAFF_ACCOUNT_SET = "staff_account_set", _("set up a staff account")
+    STAFF_ACCOUNT_DEACTIVATED = "staff_account_deactivated", _("deactivated a staff account")
+    BATCH_RECEIVED = "batch_received", _("confirmed a batch's receipt")
+    PARCELS_FOUND = "parcels_found", _("recorded missing parcels as found")
+    PARCELS_STEPPED = "parcels_stepped", _("recorded a hand-over step")
+    PARTNER_CREATED = "partner_created", _("created a partner and its token")
+    PARTNER_TOKEN_REVOKED = "partner_token_revoked", _("revoked a partner's token")
+    OUTBOX_RETRIED = "outbox_retried", _("retried failed text messages")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("erased personal data past retention")
+
+
+class AuditEntry(models.Model):
+    """One change a staff member (or a command, `actor` empty) made through a service: who,
+    when, what, to which record, with a summary holding no personal data beyond masked values.
+    Append-only: a database trigger refuses UPDATE and DELETE (migration city 0004), and the
+    actor's account cannot be deleted while an entry names it."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=40, choices=AuditAction)
+    target_type = models.CharField(_("record type"), max_length=100, blank=True)
+    target_id = models.CharField(_("record id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("record"), max_length=200, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        # The audit page reads the newest first, a page at a time (portal.audit).
+        indexes = [models.Index(F("at").desc(), F("id").desc(), name="auditentry_newest_first")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

@@ -42,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "notifications.outboxmessage": ("view", "change"),
         # The admin home's figures and charts (portal.dashboard_views).
         "portal.dashboard": ("view",),
+        # The audit page: the admin's log, staff's changes and the draw logs (portal.audit).
+        "city.auditentry": ("view",),
     },
     NOTARY: {
         "city.campaignconfig": ("view",),
@@ -51,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "lottery.drawlog": ("view",),
         "lottery.supplyarrival": ("view",),
         "portal.dashboard": ("view",),
+        "city.auditentry": ("view",),
     },
     COMMITTEE_STAFF: {
         "city.district": ("view",),

@@ -84,3 +84,10 @@ def window_status(
 def delivery_address(*, district: District, town: Town, street_address: str) -> str:
     """The full delivery address as residents see it and partners send it."""
     return f"福州市{district.name}{town.name}{street_address}"
+
+
+def masked_repr(obj) -> str:
+    """How the audit trail and the admin's log name a record: its `masked_repr()` where its
+    `__str__` holds personal data (a resident's name, an account's phone), else `str(obj)`."""
+    method = getattr(obj, "masked_repr", None)
+    return str(method() if callable(method) else obj)[:200]

@@ -1,12 +1,24 @@
-"""Writes to the reference data and the campaign configuration."""
+"""Writes to the reference data, the campaign configuration and the audit trail."""
 
 import datetime
 from collections import Counter
 from types import ModuleType
 
-from django.db import transaction
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models, transaction
+from django.utils import timezone
 
-from city.models import CampaignConfig, Community, District, OtherArea, ReservationWindow, Town
+from city.models import (
+    AuditAction,
+    AuditEntry,
+    CampaignConfig,
+    Community,
+    District,
+    OtherArea,
+    ReservationWindow,
+    Town,
+)
+from city.selectors import masked_repr
 from city.signals import reference_data_loaded
 
 
@@ -87,6 +99,8 @@ def reference_data_load(*, data: ModuleType) -> Counter:
         },
     )
     tally("campaign configuration", new)
+    if sum(created.values()):
+        audit_record(actor=None, action=AuditAction.REFERENCE_DATA_LOADED, summary=dict(created))
     return created
 
 
@@ -100,4 +114,33 @@ def campaign_start_today(*, today: datetime.date) -> CampaignConfig:
         config.start_date = today
         config.committee_registration_deadline = today + datetime.timedelta(days=7)
         config.save(update_fields=["start_date", "committee_registration_deadline", "updated_at"])
+        audit_record(
+            actor=None,
+            action=AuditAction.CAMPAIGN_STARTED,
+            target=config,
+            summary={"start_date": today.isoformat()},
+        )
     return config
+
+
+def audit_record(
+    *,
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    target: models.Model | None = None,
+    summary: dict | None = None,
+    at: datetime.datetime | None = None,
+) -> AuditEntry:
+    """Record a change staff made (`actor`; None for a command run without an account) in the
+    append-only audit trail, in the caller's transaction: the entry stands or falls with the
+    change. `summary` must hold no personal data beyond masked values (`city.phones.mask_phone`,
+    `reservations.validators.mask_name`): numbers, counts, states, names of places."""
+    return AuditEntry.objects.create(
+        at=at or timezone.now(),
+        actor=actor if actor is not None and actor.pk is not None else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=masked_repr(target) if target is not None else "",
+        summary=summary or {},
+    )

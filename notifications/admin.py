@@ -70,7 +70,7 @@ class OutboxMessageAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelA
 
     @admin.action(description=_("Retry the selected failed messages"), permissions=["change"])
     def retry_failed(self, request, queryset) -> None:
-        count = outbox_retry_failed(ids=queryset.values_list("id", flat=True))
+        count = outbox_retry_failed(ids=queryset.values_list("id", flat=True), actor=request.user)
         self.message_user(request, _("%(count)d messages queued again.") % {"count": count})
 
     def has_add_permission(self, request) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Case, F, TextField, Value, When
@@ -24,7 +25,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 from psycopg2.extras import execute_values
 
+from city.models import AuditAction
 from city.phones import is_sms_recipient
+from city.services import audit_record
 from notifications.backends import ConsoleBackend, HttpBackend, Outcome
 from notifications.models import KIND_PRIORITY, Kind, OutboxMessage, State
 from notifications.ratelimit import RateLimiter
@@ -421,14 +424,37 @@ def outbox_forget_sign_in_codes(*, older_than: datetime.timedelta) -> int:
     )
 
 
-def outbox_retry_failed(*, ids: Iterable[int]) -> int:
+def outbox_retry_failed(*, ids: Iterable[int], actor: AbstractBaseUser | None = None) -> int:
     """An official's retry of failed messages: queued again now, with fresh attempts. A
-    sign-in code whose text is gone (blanked when it failed) is not: it has nothing to send."""
+    sign-in code whose text is gone (blanked when it failed) is not: it has nothing to send.
+    A retry that queues any is in the audit trail, by the official (`actor`)."""
     now = timezone.now()
     failed = OutboxMessage.objects.filter(id__in=list(ids), state=State.FAILED).exclude(text="")
-    return failed.update(
-        state=State.QUEUED, attempts=0, next_attempt_at=now, last_error="", updated_at=now
-    )
+    with transaction.atomic():
+        retried = list(failed.values_list("id", flat=True))
+        count = OutboxMessage.objects.filter(id__in=retried, state=State.FAILED).update(
+            state=State.QUEUED, attempts=0, next_attempt_at=now, last_error="", updated_at=now
+        )
+        if count:
+            audit_record(
+                actor=actor,
+                action=AuditAction.OUTBOX_RETRIED,
+                summary={"count": count, "messages": retried[:100]},
+                at=now,
+            )
+    return count
+
+
+def outbox_personal_data_erase(*, cutoff: datetime.datetime, dry_run: bool = False) -> int:
+    """Retention: the recipient and the text of every message finished (sent, failed or
+    refused) before `cutoff`, erased; kind, state and times stay for the counts. A second run
+    erases nothing. Returns how many (`dry_run`: would be)."""
+    finished = OutboxMessage.objects.filter(
+        state__in=[State.SENT, State.FAILED, State.REFUSED], created_at__lt=cutoff
+    ).exclude(recipient="", text="")
+    if dry_run:
+        return finished.count()
+    return finished.update(recipient="", text="", updated_at=timezone.now())
 
 
 # --- draining -------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ class PartnerAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected partners' tokens"), permissions=["change"])
     def revoke(self, request, queryset) -> None:
         for partner in queryset:
-            partner_revoke(partner=partner)
+            partner_revoke(partner=partner, actor=request.user)
 
     def add_view(self, request, form_url="", extra_context=None):
         """The token is in this one answer (not a redirect, not a message in a cookie); the
@@ -49,7 +49,7 @@ class PartnerAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
         partner, token = None, None
         if request.method == "POST" and form.is_valid():
             try:
-                partner, token = partner_create(name=form.cleaned_data["name"])
+                partner, token = partner_create(name=form.cleaned_data["name"], actor=request.user)
             except PartnerExists:
                 form.add_error("name", _("A partner with this name exists already."))
             else:

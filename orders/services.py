@@ -12,14 +12,17 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from city.models import AuditAction
 from city.phones import committee_recipient, phone_e164
 from city.selectors import campaign_get
+from city.services import audit_record
 from lottery.models import DRAWN_STATES, Draw
 from lottery.schedule import purchase_window
 from lottery.services import draw_wins_settle
@@ -45,19 +48,29 @@ class PartnerExists(Exception):
     pass
 
 
-def partner_create(*, name: str) -> tuple[Partner, str]:
-    """A new partner and its token, returned this once; only the hash is kept."""
+def partner_create(*, name: str, actor: AbstractBaseUser | None = None) -> tuple[Partner, str]:
+    """A new partner and its token, returned this once; only the hash is kept. In the audit
+    trail by `actor` (None: `create_partner`, run on the server)."""
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
             partner = Partner.objects.create(name=name.strip(), token_hash=token_hash(token))
+            audit_record(actor=actor, action=AuditAction.PARTNER_CREATED, target=partner)
     except IntegrityError:
         raise PartnerExists(name) from None
     return partner, token
 
 
-def partner_revoke(*, partner: Partner) -> None:
-    Partner.objects.filter(pk=partner.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def partner_revoke(*, partner: Partner, actor: AbstractBaseUser | None = None) -> bool:
+    """Revoke the partner's token (its API calls are refused from now on); False when it was
+    revoked already."""
+    with transaction.atomic():
+        changed = Partner.objects.filter(pk=partner.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if changed:
+            audit_record(actor=actor, action=AuditAction.PARTNER_TOKEN_REVOKED, target=partner)
+    return bool(changed)
 
 
 # --- orders -----------------------------------------------------------------------------------

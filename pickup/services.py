@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from city.errors import Refused
-from city.models import District, Town
+from city.models import AuditAction, District, Town
 from city.phones import committee_recipient, phone_e164
+from city.services import audit_record
 from notifications.models import Kind
 from notifications.services import NewMessage, messages_enqueue
 from pickup.models import (
@@ -355,7 +356,27 @@ def parcels_step(
                 reservations.reservation_collected(reservation_id=reservation_id)
         if move.target == P.AT_COMMITTEE:
             _ready_messages(ids, now=now)
+        audit_record(
+            actor=staff,
+            action=AuditAction.PARCELS_STEPPED,
+            target=Batch.objects.get(pk=scope.batch_id) if scope.batch_id else None,
+            summary={
+                "step": step.value,
+                "parcels": len(ids),
+                "town": scope.town_id,
+                "community": scope.community_id,
+                "numbers": _numbers_of(ids),
+            },
+            at=now,
+        )
     return len(ids)
+
+
+def _numbers_of(parcel_ids: list[int]) -> list[str]:
+    """The winning numbers of these parcels, as the audit trail lists them (a few hundred at
+    most: a step is one town's or one community's parcels of a day)."""
+    numbers = Parcel.objects.filter(pk__in=parcel_ids).values_list("reservation__number", flat=True)
+    return sorted(f"{number:08d}" for number in numbers)
 
 
 def _nothing() -> str:
@@ -423,7 +444,15 @@ def batch_receive(
         missing_ids = {pk for pk, _state in missing}
         Parcel.objects.filter(pk__in=missing_ids).update(missing=True)
         arrived = [pk for pk, state, _n in rows if state == P.AWAITING and pk not in missing_ids]
-        return len(_arrive(arrived, by=staff, now=now))
+        count = len(_arrive(arrived, by=staff, now=now))
+        audit_record(
+            actor=staff,
+            action=AuditAction.BATCH_RECEIVED,
+            target=batch,
+            summary={"arrived": count, "missing": [f"{n:08d}" for n in missing_numbers]},
+            at=now,
+        )
+        return count
 
 
 def parcel_found(
@@ -452,7 +481,15 @@ def parcel_found(
                 )
         ids = [pk for pk, _missing in found.values()]
         Parcel.objects.filter(pk__in=ids).update(missing=False)
-        return len(_arrive(ids, by=staff, now=now))
+        count = len(_arrive(ids, by=staff, now=now))
+        audit_record(
+            actor=staff,
+            action=AuditAction.PARCELS_FOUND,
+            target=batch,
+            summary={"found": [f"{n:08d}" for n in numbers]},
+            at=now,
+        )
+        return count
 
 
 # --- the arrival SMS ------------------------------------------------------------------------

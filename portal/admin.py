@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from city import roles
 from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, in_group
+from city.models import AuditEntry
 from orders.models import OrderStatus
 from pickup.models import ParcelState
-from portal import committee_views
+from portal import audit, committee_views
 from portal.selectors import committee_wins
 from reservations.models import CommitteeWin, ReservationState
 from reservations.validators import mask_name
@@ -124,3 +125,15 @@ class CommitteeWinAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin
     def slip(self, obj: CommitteeWin) -> str:
         url = reverse("admin:reservations_committeewin_slip", args=[obj.resident_id])
         return format_html('<a href="{}">{}</a>', url, _("Print the slip"))
+
+
+@admin.register(AuditEntry)
+class AuditTrailAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
+    """The audit page (`portal.audit`): the admin's log, staff's changes through services and
+    commands, and the draw logs in one timeline. Whoever may view audit entries sees it
+    (officials and notaries); nobody changes or deletes an entry (the database refuses too)."""
+
+    actions = None
+
+    def changelist_view(self, request, extra_context=None):
+        return audit.audit_view(request, self)

@@ -1,12 +1,20 @@
-"""Writes the residents' pages make that belong to no app below: an anonymous suggestion for
-the city, within its rate limits."""
+"""Writes that belong to no app below: an anonymous suggestion for the city, within its rate
+limits; the retention of personal data, across the apps that hold them."""
+
+import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from city.errors import Refused
-from city.models import Suggestion
+from city.models import AuditAction, Suggestion
+from city.services import audit_record
+from notifications.services import outbox_personal_data_erase
 from reservations import limits
+from reservations.services import personal_data_erase
 
 
 def _too_many_from_you(minutes: int) -> str:
@@ -48,3 +56,49 @@ def suggestion_submit(
                 "too_many_suggestions", message(-(-retry_after // 60)), retry_after=retry_after
             )
     return Suggestion.objects.create(text=text.strip(), contact=contact.strip(), language=language)
+
+
+@dataclass(frozen=True)
+class Purged:
+    cutoff: datetime.datetime
+    reservations: int
+    residents: int
+    outbox_messages: int
+
+    @property
+    def total(self) -> int:
+        return self.reservations + self.residents + self.outbox_messages
+
+
+def personal_data_purge(
+    *, retention_days: int, now: datetime.datetime, dry_run: bool = False
+) -> Purged:
+    """Erase the personal data of reservations closed more than `retention_days` ago (and of
+    their residents, when nothing newer is theirs) and of text messages finished before then,
+    each by the app that owns them; one audit entry with the counts. Orders and parcels hold
+    none (the reservation's number stands for the person). A second run erases nothing and
+    records nothing. `dry_run` counts what would be erased, writing nothing."""
+    cutoff = now - datetime.timedelta(days=retention_days)
+    with transaction.atomic():
+        erased = personal_data_erase(cutoff=cutoff, now=now, dry_run=dry_run)
+        messages = outbox_personal_data_erase(cutoff=cutoff, dry_run=dry_run)
+        purged = Purged(
+            cutoff=cutoff,
+            reservations=erased.reservations,
+            residents=erased.residents,
+            outbox_messages=messages,
+        )
+        if purged.total and not dry_run:
+            audit_record(
+                actor=None,
+                action=AuditAction.PERSONAL_DATA_ERASED,
+                summary={
+                    "retention_days": retention_days,
+                    "cutoff": timezone.localtime(cutoff).isoformat(timespec="minutes"),
+                    "reservations": purged.reservations,
+                    "residents": purged.residents,
+                    "outbox_messages": purged.outbox_messages,
+                },
+                at=now,
+            )
+    return purged

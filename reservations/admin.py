@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from city import roles
-from city.admin import AllowListedLookupsMixin, SafeActionsMixin, in_group
+from city.admin import AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin, in_group
 from city.errors import Refused
 from city.selectors import campaign_get
 from reservations.forms import CommitteeResidentForm
@@ -22,19 +22,46 @@ from reservations.services import (
     committee_reservation_cancel,
     committee_reservation_create,
     committee_resident_register,
+    staff_account_deactivate,
 )
 
 
 @admin.register(User)
-class UserAdmin(AllowListedLookupsMixin, BaseUserAdmin):
-    list_display = ["username", "phone", "is_staff", "community"]
-    list_filter = ["is_staff", "is_superuser", "groups"]
+class UserAdmin(AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin, BaseUserAdmin):
+    """Accounts are deactivated, never deleted: the admin's log, the audit trail and the draw
+    logs keep naming them (the database refuses deleting a staff account too)."""
+
+    list_display = ["username", "phone", "is_staff", "is_active", "community"]
+    list_filter = ["is_staff", "is_active", "is_superuser", "groups"]
     search_fields = ["username", "phone"]
     autocomplete_fields = ["community"]
+    actions = ["deactivate"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("Where this person works"), {"fields": ["phone", "community"]}),
     ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Deactivate the selected accounts"), permissions=["change"])
+    def deactivate(self, request, queryset) -> None:
+        count = 0
+        for user in queryset:
+            try:
+                count += staff_account_deactivate(actor=request.user, user=user)
+            except Refused as refusal:
+                self.message_user(request, f"{user.username}: {refusal.message}", messages.ERROR)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account deactivated: it can no longer sign in.",
+                "%(count)d accounts deactivated: they can no longer sign in.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 class StaffLoginForm(AdminAuthenticationForm):
@@ -77,7 +104,7 @@ class LiveReservationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Resident)
-class ResidentAdmin(AllowListedLookupsMixin, SafeActionsMixin, admin.ModelAdmin):
+class ResidentAdmin(AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin, admin.ModelAdmin):
     """Committee staff register special-group residents of their own community and reserve for
     them; officials read. Document numbers are never shown: only the masked form."""
 

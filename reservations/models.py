@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from city.models import Community, District, Town
 from city.phones import mask_phone
+from reservations.validators import mask_name
 
 
 class User(AbstractUser):
@@ -35,6 +36,12 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def masked_repr(self) -> str:
+        # A resident's username holds their phone ("resident-138…"); staff are named as such.
+        if self.is_staff:
+            return self.username
+        return f"#{self.pk} {mask_phone(self.phone)}" if self.phone else f"#{self.pk}"
 
 
 class Category(models.TextChoices):
@@ -124,6 +131,10 @@ class Resident(models.Model):
     def __str__(self) -> str:
         return self.name or self.document_masked or f"#{self.pk}"
 
+    def masked_repr(self) -> str:
+        """How the admin's log and the audit trail name a resident: the masked name."""
+        return mask_name(self.name) if self.name else f"#{self.pk}"
+
     @property
     def is_verified(self) -> bool:
         return self.level in (Level.L2, Level.L3)
@@ -144,6 +155,13 @@ class ReservationState(models.TextChoices):
 
 
 LIVE_STATES = [ReservationState.WAITING, ReservationState.WON]
+# Final: no move leaves them (reservations.states). Retention erases their personal data.
+CLOSED_STATES = [
+    ReservationState.COLLECTED,
+    ReservationState.DELIVERED,
+    ReservationState.LAPSED,
+    ReservationState.CANCELLED,
+]
 
 
 class Reservation(models.Model):
@@ -180,6 +198,11 @@ class Reservation(models.Model):
     # The lottery's draw, by its id: a plain integer, as the lottery stands above this app.
     won_draw_id = models.BigIntegerField(_("won in draw"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # When it reached a final state (collected, delivered, lapsed, cancelled): retention runs
+    # from here. Rows closed before issue 14 have none; retention reads their cancel or win time.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When retention erased its phone and address (`personal_data_erase`); numbers stay.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reservation")

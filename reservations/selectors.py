@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from city.models import CampaignConfig
 from reservations.models import (
+    CLOSED_STATES,
     LIVE_STATES,
     PoolSnapshot,
     PoolState,
@@ -208,3 +209,17 @@ def reservation_state_counts(*, district_id: int | None = None) -> list[dict]:
         )
         if n
     ]
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def reservations_closed_before(*, cutoff: datetime.datetime) -> QuerySet[Reservation]:
+    """Reservations in a final state since before `cutoff`: since `closed_at`, or for those
+    closed before it was recorded (issue 14), since their cancel or win, the nearest time each
+    kept."""
+    return (
+        Reservation.objects.filter(state__in=CLOSED_STATES)
+        .annotate(closed=Coalesce("closed_at", "cancelled_at", "won_at", "created_at"))
+        .filter(closed__lt=cutoff)
+    )

@@ -22,14 +22,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from city.errors import Refused
-from city.models import CampaignConfig, Community, District, ReservationWindow, Town
+from city.models import AuditAction, CampaignConfig, Community, District, ReservationWindow, Town
 from city.phones import phone_e164
 from city.selectors import campaign_get, delivery_address, window_status
+from city.services import audit_record
 from notifications.models import Kind
 from notifications.services import message_enqueue
 from reservations import limits
 from reservations.identity import identity_provider_get
 from reservations.models import (
+    CLOSED_STATES,
     Level,
     Method,
     PoolSnapshot,
@@ -45,6 +47,7 @@ from reservations.selectors import (
     LATEST_CUTOFF_SQL,
     cooldown_ends,
     live_reservation,
+    reservations_closed_before,
 )
 from reservations.states import Transition, transition
 from reservations.validators import mask_document, validate_document
@@ -504,7 +507,7 @@ def reservation_cancel(*, resident: Resident, now: datetime.datetime) -> Reserva
     changed = (
         waiting.filter(pk=reservation.pk)
         .filter(~Exists(in_frozen_pool))
-        .update(state=move.target, cancelled_at=now)
+        .update(state=move.target, cancelled_at=now, closed_at=now)
     )
     if not changed:
         raise Refused(
@@ -526,15 +529,35 @@ def staff_account_set(
 ) -> User:
     """A staff account with this password, made if missing: a member of `group` alone, or a
     superuser without one; `community` scopes committee staff. For demo set-up."""
-    user, _created = User.objects.get_or_create(username=username)
-    user.is_staff = True
-    user.is_superuser = group is None
-    user.community = community
-    user.set_password(password)
-    user.save()
-    if group:
-        user.groups.set([Group.objects.get(name=group)])
+    with transaction.atomic():
+        user, _created = User.objects.get_or_create(username=username)
+        user.is_staff = True
+        user.is_superuser = group is None
+        user.community = community
+        user.set_password(password)
+        user.save()
+        if group:
+            user.groups.set([Group.objects.get(name=group)])
+        audit_record(
+            actor=None,
+            action=AuditAction.STAFF_ACCOUNT_SET,
+            target=user,
+            summary={"group": group or "superuser", "community": community and community.name},
+        )
     return user
+
+
+def staff_account_deactivate(*, actor: User, user: User) -> bool:
+    """Staff accounts are deactivated, never deleted (their names stay on the admin's log, the
+    audit trail and the draw logs): the account can no longer sign in. False when it was
+    inactive already; an account cannot deactivate itself (nobody would be left to undo it)."""
+    if user.pk == actor.pk:
+        raise Refused("own_account", _("You cannot deactivate your own account."))
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
+        if changed:
+            audit_record(actor=actor, action=AuditAction.STAFF_ACCOUNT_DEACTIVATED, target=user)
+    return bool(changed)
 
 
 # --- committee registration (rule 10) -------------------------------------------------------
@@ -584,6 +607,13 @@ def committee_resident_register(
     try:
         with transaction.atomic():
             resident.save()
+            audit_record(
+                actor=staff,
+                action=AuditAction.RESIDENT_REGISTERED,
+                target=resident,
+                summary={"category": category, "community": community.name},
+                at=now,
+            )
     except IntegrityError:
         raise Refused(
             "document_taken", _("A resident with this document is already registered.")
@@ -603,14 +633,23 @@ def committee_reservation_create(
     _check_cooldown(config=config, resident=resident, today=timezone.localtime(now).date())
     _check_no_live_reservation(resident=resident)
     community = resident.community
-    return _insert_reservation(
-        resident=resident,
-        phone=community.phone,
-        address=community.address,
-        community=community,
-        by_committee=True,
-        now=now,
-    )
+    with transaction.atomic():
+        reservation = _insert_reservation(
+            resident=resident,
+            phone=community.phone,
+            address=community.address,
+            community=community,
+            by_committee=True,
+            now=now,
+        )
+        audit_record(
+            actor=staff,
+            action=AuditAction.RESERVED_ON_BEHALF,
+            target=reservation,
+            summary={"resident": resident.masked_repr(), "community": community.name},
+            at=now,
+        )
+    return reservation
 
 
 def committee_reservation_cancel(
@@ -623,7 +662,16 @@ def committee_reservation_cancel(
         or not resident.committee_registered
     ):
         raise Refused("not_yours", _("This resident is not registered by your committee."))
-    return reservation_cancel(resident=resident, now=now)
+    with transaction.atomic():
+        reservation = reservation_cancel(resident=resident, now=now)
+        audit_record(
+            actor=staff,
+            action=AuditAction.CANCELLED_ON_BEHALF,
+            target=reservation,
+            summary={"resident": resident.masked_repr(), "community": resident.community.name},
+            at=now,
+        )
+    return reservation
 
 
 # --- the draw's moves: pools frozen, wins recorded and settled (called by the lottery) ----------
@@ -775,7 +823,7 @@ def wins_lapse(*, draw_id: int) -> int:
     lapsed`); `won_at` stays, so the cooldown runs from the draw. Returns how many."""
     move = transition(Transition.WIN_LAPSED)
     return Reservation.objects.filter(won_draw_id=draw_id, state=move.source).update(
-        state=move.target
+        state=move.target, closed_at=timezone.now()
     )
 
 
@@ -806,8 +854,11 @@ def reservations_lock(*, reservation_ids: list[int]) -> None:
 
 def _step(name: Transition, reservation_id: int) -> bool:
     move = transition(name)
+    closed = {"closed_at": timezone.now()} if move.target in CLOSED_STATES else {}
     return bool(
-        Reservation.objects.filter(pk=reservation_id, state=move.source).update(state=move.target)
+        Reservation.objects.filter(pk=reservation_id, state=move.source).update(
+            state=move.target, **closed
+        )
     )
 
 
@@ -835,3 +886,53 @@ def reservation_collected(*, reservation_id: int) -> bool:
 def reservation_delivered(*, reservation_id: int) -> bool:
     """`ordered → delivered`: the partner delivered the pack home (rule 4)."""
     return _step(Transition.DELIVERED, reservation_id)
+
+
+# --- retention (portal's `purge_personal_data`) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erased:
+    reservations: int  # phone and address erased
+    residents: int  # name, document and address erased; verification to be done again
+
+
+def personal_data_erase(
+    *, cutoff: datetime.datetime, now: datetime.datetime, dry_run: bool = False
+) -> Erased:
+    """Erase the personal data of reservations closed before `cutoff`: their phone and address,
+    and, for a resident whose every reservation is such, the name, the document's hash and
+    masked form, the street address and the verification (they verify again if they come
+    back: without the hash, one person per document could not be held). Numbers, states,
+    districts, towns, communities and times stay, so published draws and open data read the
+    same. Erased values are empty: no constraint is on them. Already erased rows are not
+    counted again, so a second run erases nothing. `dry_run` counts without writing."""
+    closed = reservations_closed_before(cutoff=cutoff)
+    reservations = Reservation.objects.filter(pk__in=closed.values("pk"), erased_at__isnull=True)
+    kept = Reservation.objects.filter(resident=OuterRef("pk")).exclude(pk__in=closed.values("pk"))
+    residents = (
+        Resident.objects.filter(Exists(Reservation.objects.filter(resident=OuterRef("pk"))))
+        .exclude(Exists(kept))
+        .exclude(
+            name="",
+            document_masked="",
+            document_hash__isnull=True,
+            street_address="",
+            level="",
+        )
+    )
+    if dry_run:
+        return Erased(reservations=reservations.count(), residents=residents.count())
+    with transaction.atomic():
+        erased_residents = residents.update(
+            name="",
+            document_type="",
+            document_hash=None,
+            document_masked="",
+            street_address="",
+            level="",
+            method="",
+            verified_at=None,
+        )
+        erased_reservations = reservations.update(phone="", address="", erased_at=now)
+    return Erased(reservations=erased_reservations, residents=erased_residents)

@@ -259,6 +259,9 @@ SIGN_IN_CODES_PER_IP_PER_HOUR = env.int("SIGN_IN_CODES_PER_IP_PER_HOUR", default
 SIGN_IN_CODES_PER_PHONE_PER_HOUR = env.int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", default=10)
 SIGN_IN_DEVICE_COOKIE_DAYS = env.int("SIGN_IN_DEVICE_COOKIE_DAYS", default=90)
 RESIDENT_SESSION_DAYS = env.int("RESIDENT_SESSION_DAYS", default=30)
+# `manage.py purge_personal_data` erases the personal data of reservations closed (collected,
+# delivered, lapsed, cancelled) longer than this many days, and of older finished SMS.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=90)
 # The anonymous suggestions form (/help/): posts per address per hour, and per minute for the
 # whole site, before a 429 (0 turns a limit off).
 SUGGESTIONS_PER_IP_PER_HOUR = env.int("SUGGESTIONS_PER_IP_PER_HOUR", default=10)

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from city.models import AuditAction, AuditEntry
 from notifications.models import Kind, OutboxMessage, State
 from notifications.sealing import SEALED_PREFIX
 from notifications.services import message_enqueue, sms_render, sms_segments
@@ -129,6 +130,12 @@ def test_officials_retry_failed_messages(client, official):
     )
     assert response.status_code == 302
     assert set(OutboxMessage.objects.values_list("state", "attempts")) == {(State.QUEUED, 0)}
+    # In the audit trail, by the official, with how many and which (ids, not recipients).
+    entry = AuditEntry.objects.get(action=AuditAction.OUTBOX_RETRIED)
+    assert entry.actor == official and entry.summary["count"] == 2
+    assert sorted(entry.summary["messages"]) == sorted(
+        OutboxMessage.objects.values_list("id", flat=True)
+    )
 
 
 def test_committee_staff_cannot_read_the_outbox(client, committee_staff):

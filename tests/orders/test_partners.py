@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
+from city.models import AuditAction, AuditEntry
 from orders.models import Partner
 from orders.selectors import partner_authenticate
 from orders.services import partner_revoke
@@ -53,6 +54,8 @@ def test_officials_revoke_tokens_in_the_admin(client, official, partner):
     )
     assert response.status_code == 302
     assert partner_authenticate(token=token) is None
+    entry = AuditEntry.objects.get(action=AuditAction.PARTNER_TOKEN_REVOKED)
+    assert (entry.actor, entry.target_repr) == (official, "朴朴超市")
 
 
 def test_committee_staff_cannot_see_partners(client, committee_staff):
@@ -73,6 +76,9 @@ def test_officials_create_a_partner_in_the_admin_and_see_its_token_once(client, 
     again = client.post(url, {"name": "永辉超市"})
     assert again.context["token"] is None
     assert Partner.objects.filter(name="永辉超市").count() == 1
+    # Once in the audit trail, by the official; never the token.
+    (entry,) = AuditEntry.objects.filter(action=AuditAction.PARTNER_CREATED, target_repr="永辉超市")
+    assert entry.actor == official and token not in str(entry.summary)
 
 
 def test_committee_staff_cannot_add_partners(client, committee_staff):

@@ -402,6 +402,7 @@ CHANGING_ACTIONS = {
     "retry_failed",
     "record_to_committee",
     "delete_selected",
+    "deactivate",
 }
 
 

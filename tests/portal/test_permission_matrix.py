@@ -132,6 +132,17 @@ EXPECTED: dict[str, dict[str, str]] = {
     "city.otherarea:change:post": admin("OS"),
     "city.otherarea:delete:post": admin("OS"),
     "city.otherarea:action:delete_selected": admin("OS"),
+    # The audit page (portal.audit): officials and notaries read it; nobody adds, changes or
+    # deletes an entry, superusers included.
+    "city.auditentry:changelist": admin("ONS"),
+    "city.auditentry:add": admin(""),
+    "city.auditentry:change": admin("ONS"),
+    "city.auditentry:delete": admin(""),
+    "city.auditentry:history": admin("ONS"),
+    "city.auditentry:add:post": admin(""),
+    "city.auditentry:change:post": admin(""),
+    "city.auditentry:delete:post": admin(""),
+    "city.auditentry:action:delete_selected": admin(""),
     "city.suggestion:changelist": admin("OS"),
     "city.suggestion:add": admin(""),
     "city.suggestion:change": admin("OS"),
@@ -155,12 +166,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "reservations.user:changelist": admin("S"),
     "reservations.user:add": admin("S"),
     "reservations.user:change": admin("S"),
-    "reservations.user:delete": admin("S"),
+    # Accounts are deactivated, never deleted (the audit trail names them): not even by a
+    # superuser.
+    "reservations.user:delete": admin(""),
     "reservations.user:history": admin("S"),
     "reservations.user:add:post": admin("S"),
     "reservations.user:change:post": admin("S"),
-    "reservations.user:delete:post": admin("S"),
-    "reservations.user:action:delete_selected": admin("S"),
+    "reservations.user:delete:post": admin(""),
+    "reservations.user:action:delete_selected": admin(""),
+    "reservations.user:action:deactivate": admin("S"),
     "reservations.user:auth_user_password_change": admin("S"),
     "admin:autocomplete:reservations.user.community": admin("OCS"),
     # Committees register and reserve for their own community's residents; officials read.

@@ -1259,6 +1259,7 @@ def test_every_group_keeps_its_permissions_now_on_the_moved_models(forward):
         ("pickup", "collectatpoint"),
         ("lottery", "draw"),  # issue 14: the ceremony's own permissions, none of Django's
         ("portal", "dashboard"),  # issue 14: officials and notaries see the dashboard
+        ("city", "auditentry"),  # issue 14: officials and notaries read the audit trail
     }
     assert {act for app, _, act in new_grants if app == "lottery"} == {"run", "notarise"}
     rows = forward.query(

@@ -89,6 +89,22 @@ def _frozen_pool(*, cutoff: datetime.datetime) -> None:
         services.pool_freeze(draw_id=DRAW, cutoff=cutoff, now=cutoff)
 
 
+def test_each_move_into_a_final_state_records_when_the_reservation_closed(campaign):
+    """Retention (`purge_personal_data`) counts from there."""
+    collected, lapsed, reordered = (_reservation(S.ORDERED, serial=n) for n in (31, 32, 33))
+    cancelled = _reservation(S.WAITING, serial=34)
+    now = timezone.now()
+    services.reservation_collected(reservation_id=collected.pk)
+    services.reservation_order_lapsed(reservation_id=lapsed.pk)
+    services.reservation_order_cancelled(reservation_id=reordered.pk)  # back to won
+    services.reservation_cancel(resident=cancelled.resident, now=now)
+    closed = dict(Reservation.objects.values_list("pk", "closed_at"))
+    assert closed[collected.pk] and closed[lapsed.pk] and closed[cancelled.pk] == now
+    assert closed[reordered.pk] is None  # won again: not final
+    services.wins_lapse(draw_id=DRAW)
+    assert Reservation.objects.get(pk=reordered.pk).closed_at is not None
+
+
 def test_a_draws_wins_are_pending_until_settled_and_then_won(campaign):
     first, second = _reservation(S.WAITING, serial=1), _reservation(S.WAITING, serial=2)
     _frozen_pool(cutoff=shanghai(2020, 2, 18, 21))
