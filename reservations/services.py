@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Value
+from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -924,6 +924,22 @@ def personal_data_erase(
     if dry_run:
         return Erased(reservations=reservations.count(), residents=residents.count())
     with transaction.atomic():
+        # The resident's own sign-in account holds their phone (in its username too): it goes
+        # with them. Staff accounts stay whole: their audit entries name them.
+        # Locked first: a run waiting here re-reads each row after the other run committed,
+        # finds it erased and leaves it (each row erased once).
+        resident_ids = list(residents.select_for_update(of=("self",)).values_list("pk", flat=True))
+        User.objects.filter(
+            resident__pk__in=resident_ids, is_staff=False, is_superuser=False
+        ).update(
+            username=Concat(Value("erased-"), Cast("pk", CharField())),
+            phone=None,
+            first_name="",
+            last_name="",
+            email="",
+            is_active=False,
+        )
+        residents = Resident.objects.filter(pk__in=resident_ids)
         erased_residents = residents.update(
             name="",
             document_type="",

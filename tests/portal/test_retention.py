@@ -108,9 +108,16 @@ def test_it_erases_exactly_the_reservations_closed_longer_than_the_retention_tim
         assert (resident.name, resident.document_masked, resident.street_address) == ("", "", "")
         assert resident.document_hash is None and not resident.is_verified
         assert resident.district_id and resident.community_id
+    # Their sign-in accounts too: the phone (in the username as well) goes, the account
+    # cannot sign in; a return is a new sign-up with the same phone.
+    for resident in (old, legacy):
+        resident.user.refresh_from_db()
+        assert resident.user.phone is None and not resident.user.is_active
+        assert resident.user.username == f"erased-{resident.user.pk}"
     for resident in (recent, waiting, returning):
         resident.refresh_from_db()
         assert resident.name == "林小梅" and resident.is_verified
+        assert resident.user.phone.startswith("1390000") and resident.user.is_active
     # Numbers and states stay.
     assert _reservation(20000001).state == ReservationState.CANCELLED
     assert _reservation(20000004).state == ReservationState.LAPSED
