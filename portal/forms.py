@@ -148,13 +148,13 @@ class DashboardFilterForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a district from the list.")},
     )
     since = forms.DateField(
-        label=_("From"),
+        label=_("First day"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter the first day as a date, e.g. 2020-02-17.")},
     )
     until = forms.DateField(
-        label=_("To"),
+        label=_("Last day"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter the last day as a date, e.g. 2020-02-29.")},
