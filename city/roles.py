@@ -4,10 +4,20 @@ Migrations call `sync_role_permissions` so a fresh database has the groups at on
 feature that adds models adds its permissions here and a migration that calls it again.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 OFFICIAL = "official"
 NOTARY = "notary"
 COMMITTEE_STAFF = "committee_staff"
 PICKUP_STAFF = "pickup_staff"
+
+# The roles as people say them (the groups' names are keys, kept in English for the code).
+ROLE_LABELS = {
+    OFFICIAL: _("official"),
+    NOTARY: _("notary"),
+    COMMITTEE_STAFF: _("committee staff"),
+    PICKUP_STAFF: _("pickup staff"),
+}
 
 ALL_ACTIONS = ("view", "add", "change", "delete")
 

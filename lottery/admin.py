@@ -40,7 +40,13 @@ from lottery.models import (
     SupplyArrival,
 )
 from lottery.schedule import draw_pool_cutoff
-from lottery.selectors import draw_log_sentence, draws_coming, local_minute
+from lottery.selectors import (
+    DRAW_LOG_LABELS,
+    draw_log_label,
+    draw_log_sentence,
+    draws_coming,
+    local_minute,
+)
 from lottery.tasks import DONE, FAILED, progress_get, progress_stage
 
 # --- who may do what ------------------------------------------------------------------------
@@ -958,14 +964,33 @@ def _pause_consequences(reason: str) -> list[str]:
     return said
 
 
+class DrawLogActionFilter(admin.SimpleListFilter):
+    """By what happened, in the reader's language (the stored keys are the code's)."""
+
+    title = gettext_lazy("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return list(DRAW_LOG_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(DrawLog)
 class DrawLogAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["at", "draw", "sentence"]
-    list_filter = ["action"]
-    readonly_fields = ["draw", "at", "actor", "action", "details", "sentence"]
+    list_display = ["at", "draw", "action_label", "sentence"]
+    list_filter = [DrawLogActionFilter]
+    # The sentence says the details (who, the values, the times in the city's time): the
+    # stored keys and JSON are the code's, not the reader's.
+    fields = readonly_fields = ["draw", "at", "actor", "action_label", "sentence"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_label(self, entry: DrawLog) -> str:
+        return draw_log_label(entry.action)
 
     @admin.display(description=gettext_lazy("what happened"))
     def sentence(self, entry: DrawLog) -> str:

@@ -274,4 +274,10 @@ class DrawLog(models.Model):
         verbose_name_plural = _("draw log")
 
     def __str__(self) -> str:
-        return f"{self.draw_id} {self.action}"
+        # Imported here: the labels live with the sentences, in selectors, which import models.
+        from lottery.selectors import draw_log_label
+
+        return _("Draw #%(id)s: %(action)s") % {
+            "id": self.draw_id,
+            "action": draw_log_label(self.action),
+        }

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from city.models import CampaignConfig
 from city.selectors import campaign_get
@@ -433,29 +434,40 @@ def _sentence_signed_off(d: dict, p: dict) -> str:
 
 
 # Every action the draw log is written with (lottery.services' `_log`), and its sentence.
-LOG_SENTENCES = {
-    "scheduled": _sentence_scheduled,
-    "added": _sentence_added,
-    "quota_planned": _sentence_quota_planned,
-    "quota_lowered_to_stock": _sentence_quota_lowered,
-    "purchase_window_set": _sentence_purchase_window,
-    "postponed": _sentence_postponed,
-    "replaces_postponed": _sentence_replaces,
-    "cancelled": _sentence_cancelled,
-    "committed": _sentence_committed,
-    "pool_closed": _sentence_pool_closed,
-    "public_value_fixed": _sentence_public_value,
-    "secret_revealed": _sentence_revealed,
-    "started": _sentence_started,
-    "drawn": _sentence_drawn,
-    "wins_settled": _sentence_settled,
-    "run_at_once": _sentence_at_once,
-    "signed_off": _sentence_signed_off,
+# Every action the draw log holds: its label (the audit page's and the admin's filters, the
+# entry's name) and its sentence. One table, so no action has a sentence and no label.
+DRAW_LOG_ACTIONS = {
+    "scheduled": (gettext_lazy("draw scheduled"), _sentence_scheduled),
+    "added": (gettext_lazy("extra draw added"), _sentence_added),
+    "quota_planned": (gettext_lazy("quota planned"), _sentence_quota_planned),
+    "quota_lowered_to_stock": (gettext_lazy("quota lowered to the stock"), _sentence_quota_lowered),
+    "purchase_window_set": (gettext_lazy("purchase window set"), _sentence_purchase_window),
+    "postponed": (gettext_lazy("draw postponed"), _sentence_postponed),
+    "replaces_postponed": (gettext_lazy("replaces a postponed draw"), _sentence_replaces),
+    "cancelled": (gettext_lazy("draw cancelled"), _sentence_cancelled),
+    "committed": (gettext_lazy("notary committed"), _sentence_committed),
+    "pool_closed": (gettext_lazy("pool closed"), _sentence_pool_closed),
+    "public_value_fixed": (gettext_lazy("public value fixed"), _sentence_public_value),
+    "secret_revealed": (gettext_lazy("notary revealed the secret"), _sentence_revealed),
+    "started": (gettext_lazy("draw started"), _sentence_started),
+    "drawn": (gettext_lazy("numbers drawn"), _sentence_drawn),
+    "wins_settled": (gettext_lazy("wins settled"), _sentence_settled),
+    "run_at_once": (gettext_lazy("run at once"), _sentence_at_once),
+    "signed_off": (gettext_lazy("notary signed off"), _sentence_signed_off),
 }
+LOG_SENTENCES = {action: sentence for action, (_label, sentence) in DRAW_LOG_ACTIONS.items()}
+DRAW_LOG_LABELS = {action: label for action, (label, _sentence) in DRAW_LOG_ACTIONS.items()}
 
 
 # The notary's acts; every other act in the log is an official's (or the system's).
 NOTARY_SENTENCES = frozenset({_sentence_committed, _sentence_revealed, _sentence_signed_off})
+
+
+def draw_log_label(action: str) -> str:
+    """A draw log action in the reader's language ("pool closed", 名单已截止); an action written
+    after the table is shown as it is stored rather than hidden."""
+    label = DRAW_LOG_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 def draw_log_sentence(entry: DrawLog) -> str:

@@ -26,9 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from city import roles
 from city.models import AuditAction, AuditEntry
 from lottery.models import DrawLog
-from lottery.selectors import draw_log_sentence
+from lottery.selectors import draw_log_label, draw_log_sentence
+from pickup.admin import STEP_LABELS
+from reservations.models import Category
 
 PER_PAGE = 50
 MAX_PAGE = 2000  # 100,000 entries back; further, narrow the search by date
@@ -69,6 +72,14 @@ SUMMARY_LABELS = {
     "pickup points": _("pickup points"),
     "other areas": _("other areas"),
     "campaign configuration": _("Campaign configuration"),
+}
+
+# The summaries' coded values, as their own labels say them (a key missing here is shown as
+# stored: a count, a name, numbers).
+SUMMARY_VALUES = {
+    "step": STEP_LABELS,
+    "group": {**roles.ROLE_LABELS, "superuser": _("superuser")},
+    "category": dict(Category.choices),
 }
 
 
@@ -203,7 +214,10 @@ def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
             str(SOURCES[SERVICE]),
             [(f"{SERVICE}:{key}", str(label)) for key, label in AuditAction.choices],
         ),
-        (str(SOURCES[DRAW]), [(f"{DRAW}:{action}", action) for action in draw_actions]),
+        (
+            str(SOURCES[DRAW]),
+            [(f"{DRAW}:{action}", draw_log_label(action)) for action in draw_actions],
+        ),
     ]
 
 
@@ -249,6 +263,8 @@ def _summary_text(summary: str) -> str:
             continue
         if isinstance(value, list):
             value = ", ".join(map(str, value))
+        if isinstance(value, str):
+            value = SUMMARY_VALUES.get(key, {}).get(value, value)
         parts.append(f"{SUMMARY_LABELS.get(key, key)}: {value}")
     return "; ".join(parts)
 
@@ -284,7 +300,7 @@ def audit_lines(rows: list[Row]) -> list[Line]:
             details = _summary_text(row.details)
         else:
             entry = draw_entries.get(row.id)
-            action = gettext("draw step: %(action)s") % {"action": row.action}
+            action = gettext("draw step: %(action)s") % {"action": draw_log_label(row.action)}
             record = gettext("Draw #%(id)s") % {"id": row.draw_id}
             url = reverse("admin:lottery_ceremony", args=[row.draw_id])
             # As the ceremony page says it: "Notary 张三 committed at 09:30: ac31…".

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from lottery import services
 from lottery.models import Draw, DrawLog
-from lottery.selectors import LOG_SENTENCES, draw_log_sentence
+from lottery.selectors import DRAW_LOG_LABELS, LOG_SENTENCES, draw_log_label, draw_log_sentence
 from lottery.tasks import PROGRESS_STAGES, progress_stage
 from reservations.models import User
 from tests.reservations.conftest import at
@@ -160,3 +160,14 @@ def test_every_stage_a_running_draw_reports_has_its_words():
         for stage in PROGRESS_STAGES:
             said = progress_stage({"step": stage})
             assert said != stage and re.search(r"[\u4e00-\u9fff]", said), stage
+
+
+def test_every_action_has_a_chinese_label_which_names_its_entry():
+    assert set(DRAW_LOG_LABELS) == set(LOG_SENTENCES)
+    with translation.override("zh-hans"):
+        for action in DRAW_LOG_LABELS:
+            label = draw_log_label(action)
+            assert action not in label and re.search(r"[\u4e00-\u9fff]", label), label
+        assert str(DrawLog(draw_id=12, action="pool_closed")) == "第12场摇号：摇号池已截止"
+        # An action written after the table is shown as stored, not hidden.
+        assert draw_log_label("new_step") == "new_step"

@@ -9,8 +9,9 @@ key with `@other`: the same page for an object of another community or another p
 
 import datetime
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import time_machine
@@ -19,9 +20,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from city import roles
 from city.models import CampaignConfig, Community, Suggestion
@@ -36,6 +38,7 @@ from pickup.models import Batch, CollectAtPoint, Parcel, PickupPoint
 from pickup.services import Scope, Step, batch_receive, parcels_step
 from reservations.models import Reservation, User
 from tests.conftest import _staff
+from tests.lottery.helpers import COMMITMENT, SECRET
 from tests.orders.conftest import DURING, committee_reserve, draw_all, partner_post, reserve
 from tests.pickup.conftest import staff_of
 from tests.pickup.helpers import order
@@ -67,6 +70,7 @@ NOOP = "noop"  # an admin action ran, on nothing this person may see: nothing ch
 UNAUTHORIZED = "unauthorized"  # the partner API's 401
 CONFLICT = "conflict"  # the partner API's 409: refused for the win's state (an order exists)
 ERROR = "error"  # 500: never expected
+DASHBOARD = "dashboard"  # the admin home with the dashboard (`id="dashboard"`) above the models
 
 
 def _world_users() -> dict[str, User]:
@@ -138,9 +142,17 @@ def world_build() -> World:
         staff=users[PICKUP],
         now=at(2020, 2, 21, 10),
     )
+    # Stock for the coming draws' quotas (the first draw gave out all there was).
+    lottery.supply_record(arrived_on=datetime.date(2020, 2, 22), masks=100)
     # A draw still ahead, for the ceremony's steps that could succeed.
     coming = lottery.draw_add_extra(
         scheduled_at=at(2099, 3, 1, 10), pool_cutoff=at(2099, 2, 28, 21), actor=None
+    )
+    # One whose cut-off has passed but whose draw is still ahead: each ceremony step is tried
+    # on it brought to that step (`CEREMONY_STAGES`, inside the request's savepoint: only one
+    # draw's pool may be closed and not drawn at a time, so the stages cannot all be built).
+    ceremony = lottery.draw_add_extra(
+        scheduled_at=at(2099, 3, 8, 10), pool_cutoff=at(2020, 2, 25, 21), actor=None
     )
     pause = lottery.schedule_pause(reason="测试", actor=users[OFFICIAL], now=at(2020, 2, 18, 8))
     lottery.schedule_resume(actor=users[OFFICIAL], now=at(2020, 2, 18, 8, 5))
@@ -178,7 +190,8 @@ def world_build() -> World:
         "lottery.schedulepause": pause,
         "reservations.user": users[NOTARY],
         "notifications.outboxmessage": failed,
-        "draw_done": Draw.objects.get(pk=own.win.draw_id),
+        "draw_done": Draw.objects.get(pk=own.win.draw_id),  # drawn, to be signed off
+        "ceremony_draw": ceremony,
     }
     world.objects = {key: value for key, value in objects.items() if value is not None}
     for label in ["reservations.reservation", "reservations.committeewin", "pickup.parcel"]:
@@ -318,6 +331,9 @@ class Request:
     marker: str = ""  # on a page of another's object: what must not show
     snapshot: Any = None  # a callable: the state a refused POST must leave as it was
     expect_change: bool = False  # an allowed POST of this kind changes the state
+    unconfirmed: bool = False  # a step that asks for confirmation, posted without it
+    prepare: Callable[[], None] | None = None  # brings the world to the step, in the savepoint
+    shows: tuple[str, str] | None = None  # (marker, outcome): an OK page showing it is that
 
 
 def _row(model, pk) -> list[dict]:
@@ -448,51 +464,138 @@ def _site_request(name: str, world: World) -> Request:
         return Request("GET", "/admin/no/such/page/")
     if name == "logout":
         return Request("POST", reverse("admin:logout"))
+    if name == "index":
+        return Request("GET", reverse("admin:index"), shows=DASHBOARD_SHOWN)
     return Request("GET", reverse(f"admin:{name}"))
 
 
-# POSTs to custom admin views whose steps are not URLs of their own (the ceremony's if/elif
-# chain, the schedule's pause, the extra draw's form): named here, by their URL's name and what
-# is posted. Each could succeed for the role that may take it, on the world's coming draw.
-VIEW_POSTS: dict[str, tuple[str, dict]] = {
-    "lottery.draw:lottery_ceremony:commit": ("lottery_ceremony", {"step": "commit"}),
-    "lottery.draw:lottery_ceremony:plan_quota": (
-        "lottery_ceremony",
-        {"step": "plan_quota", "quota": "5"},
+# The admin's home (portal/urls.py routes `admin/` ahead of the admin's own index): the
+# dashboard for those with its permission, Django's index for other staff.
+DASHBOARD_SHOWN = ('id="dashboard"', DASHBOARD)
+
+
+# POSTs to custom admin views whose steps are not URLs of their own (the ceremony's table of
+# steps, `lottery.admin.STEPS`; the schedule's pause; the extra draw's form): named here, by
+# their URL's name, what is posted, on which of the world's draws and brought to which stage.
+# Each confirmed one changes the state for the role that may take it; each posted without
+# `confirm=yes` (a step that asks for it) answers the confirmation page and changes nothing.
+class ViewPost(NamedTuple):
+    name: str
+    data: dict
+    draw: str = "lottery.draw"
+    stage: str | None = None  # a key of CEREMONY_STAGES
+    confirmed: bool = True
+
+
+def _committed(draw: Draw) -> None:
+    lottery.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 25, 9))
+
+
+def _closed(draw: Draw) -> None:
+    _committed(draw)
+    lottery.draw_close_pool(draw=draw, quota=1, actor=None, now=timezone.now())
+
+
+def _valued(draw: Draw) -> None:
+    _closed(draw)
+    lottery.draw_fix_public_value(draw=draw, value="3 5 2 6 1 4", actor=None)
+
+
+def _revealed(draw: Draw) -> None:
+    _valued(draw)
+    lottery.draw_reveal(draw=draw, secret=SECRET, notary=None)
+
+
+CEREMONY_STAGES: dict[str, Callable[[Draw], None]] = {
+    "committed": _committed,  # the cut-off passed: an official may close the pool
+    "closed": _closed,  # the public value is next
+    "valued": _valued,  # the notary's reveal is next
+    "revealed": _revealed,  # ready to start, before its announced time: an early start
+}
+
+_SIGN_OFF = {
+    "step": "sign_off",
+    "statement": "监督全程。",
+    "certificate_number": "(2020)闽榕证字第118号",
+}
+_POSTPONE = {"step": "postpone", "scheduled_at": "2099-03-02T10:00", "reason": "测试"}
+_CEREMONY = "lottery_ceremony"
+
+VIEW_POSTS: dict[str, ViewPost] = {
+    "lottery.draw:lottery_ceremony:commit": ViewPost(_CEREMONY, {"step": "commit"}),
+    "lottery.draw:lottery_ceremony:plan_quota": ViewPost(
+        _CEREMONY, {"step": "plan_quota", "quota": "5"}
     ),
-    "lottery.draw:lottery_ceremony:cancel": (
-        "lottery_ceremony",
-        {"step": "cancel", "reason": "测试", "confirm": "yes"},
+    "lottery.draw:lottery_ceremony:purchase_window": ViewPost(
+        _CEREMONY,
+        {"step": "purchase_window", "opens": "2099-03-01T12:00", "closes": "2099-03-02T12:00"},
     ),
-    "lottery.draw:lottery_ceremony:postpone": (
-        "lottery_ceremony",
-        {
-            "step": "postpone",
-            "scheduled_at": "2099-03-02T10:00",
-            "reason": "测试",
-            "confirm": "yes",
-        },
+    "lottery.draw:lottery_ceremony:close": ViewPost(
+        _CEREMONY, {"step": "close", "quota": "1"}, "ceremony_draw", "committed"
     ),
-    "lottery.draw:lottery_extra_draw:post": (
+    "lottery.draw:lottery_ceremony:public_value": ViewPost(
+        _CEREMONY,
+        {"step": "public_value", "public_value": "3 5 2 6 1 4"},
+        "ceremony_draw",
+        "closed",
+    ),
+    "lottery.draw:lottery_ceremony:reveal": ViewPost(
+        _CEREMONY, {"step": "reveal", "secret": SECRET}, "ceremony_draw", "valued"
+    ),
+    "lottery.draw:lottery_ceremony:start": ViewPost(
+        _CEREMONY, {"step": "start", "confirm": "yes"}, "ceremony_draw", "revealed"
+    ),
+    "lottery.draw:lottery_ceremony:start:unconfirmed": ViewPost(
+        _CEREMONY, {"step": "start"}, "ceremony_draw", "revealed", confirmed=False
+    ),
+    "lottery.draw:lottery_ceremony:sign_off": ViewPost(
+        _CEREMONY, {**_SIGN_OFF, "confirm": "yes"}, "draw_done"
+    ),
+    "lottery.draw:lottery_ceremony:sign_off:unconfirmed": ViewPost(
+        _CEREMONY, _SIGN_OFF, "draw_done", confirmed=False
+    ),
+    "lottery.draw:lottery_ceremony:cancel": ViewPost(
+        _CEREMONY, {"step": "cancel", "reason": "测试", "confirm": "yes"}
+    ),
+    "lottery.draw:lottery_ceremony:cancel:unconfirmed": ViewPost(
+        _CEREMONY, {"step": "cancel", "reason": "测试"}, confirmed=False
+    ),
+    "lottery.draw:lottery_ceremony:postpone": ViewPost(_CEREMONY, {**_POSTPONE, "confirm": "yes"}),
+    "lottery.draw:lottery_ceremony:postpone:unconfirmed": ViewPost(
+        _CEREMONY, _POSTPONE, confirmed=False
+    ),
+    "lottery.draw:lottery_extra_draw:post": ViewPost(
         "lottery_extra_draw",
         {"scheduled_at": "2099-04-01T10:00", "pool_cutoff": "2099-03-31T21:00"},
     ),
-    "lottery.draw:lottery_schedule:pause": (
-        "lottery_schedule",
-        {"reason": "测试", "confirm": "yes"},
+    "lottery.draw:lottery_schedule:pause": ViewPost(
+        "lottery_schedule", {"step": "pause", "reason": "测试", "confirm": "yes"}
+    ),
+    "lottery.draw:lottery_schedule:pause:unconfirmed": ViewPost(
+        "lottery_schedule", {"step": "pause", "reason": "测试"}, confirmed=False
     ),
 }
 
 
 def view_post_request(key: str, world: World) -> Request:
-    name, data = VIEW_POSTS[key]
-    draw = world.objects["lottery.draw"]
-    args = [draw.pk] if name == "lottery_ceremony" else []
+    post = VIEW_POSTS[key]
+    draw = world.objects[post.draw]
+    args = [draw.pk] if post.name == _CEREMONY else []
 
     def state():
-        return _draw_state(draw.pk), lottery_pauses()
+        # A start changes no row: its worker is queued once the transaction commits.
+        return _draw_state(draw.pk), lottery_pauses(), len(connection.run_on_commit)
 
-    return Request("POST", reverse(f"admin:{name}", args=args), data, snapshot=state)
+    stage = CEREMONY_STAGES[post.stage] if post.stage else None
+    return Request(
+        "POST",
+        reverse(f"admin:{post.name}", args=args),
+        post.data,
+        snapshot=state,
+        expect_change=post.confirmed,
+        unconfirmed=not post.confirmed,
+        prepare=(lambda: stage(Draw.objects.get(pk=draw.pk))) if stage else None,
+    )
 
 
 def lottery_pauses() -> list:
@@ -527,6 +630,8 @@ def site_request(key: str, world: World) -> Request:
         return Request("GET", "/api/partner/v2/nothing")
     if route.startswith("^admin/reservations/"):
         return Request("GET", "/admin/reservations/district/")
+    if route == "admin/":
+        return Request("GET", "/admin/", shows=DASHBOARD_SHOWN)
     posts = {
         "sign-out/": {},
         "me/reserve/": {},
@@ -620,6 +725,8 @@ def see(role: str, key: str, world: World) -> Seen:
     the world as it was."""
     request = request_for(key, world)
     with transaction.atomic():
+        if request.prepare:
+            request.prepare()
         before = request.snapshot() if request.snapshot else None
         client, headers, response = ask(role, request, world)
         after = request.snapshot() if request.snapshot else None
@@ -639,4 +746,8 @@ def see(role: str, key: str, world: World) -> Seen:
         hidden = request.other and request.marker not in body
         if request.expect_change or hidden:
             result = NOOP
+    elif result == OK and not changed and request.expect_change:
+        result = NOOP  # a step allowed, yet refused for the draw's state: not the step tried
+    if result == OK and request.shows and request.shows[0] in body:
+        result = request.shows[1]
     return Seen(result, changed, body)

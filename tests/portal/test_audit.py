@@ -2,6 +2,7 @@
 database, naming people only masked, on one searchable page for officials and notaries."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib import admin
@@ -17,10 +18,15 @@ from city.admin import MaskedLogMixin
 from city.models import AuditAction, AuditEntry
 from city.services import audit_record
 from lottery import services as lottery
+from lottery.models import DrawLog
+from lottery.selectors import DRAW_LOG_ACTIONS
 from orders.services import partner_create
-from reservations.models import Resident, User
+from pickup.admin import STEP_LABELS
+from pickup.services import Step
+from reservations.models import Category, Resident, User
 from reservations.services import committee_reservation_create, committee_resident_register
 from tests.lottery.helpers import COMMITMENT
+from tests.lottery.test_draw_log_sentences import DETAILS
 from tests.reservations.conftest import at, campaign, resident_id  # noqa: F401 - fixtures
 
 PAGE = reverse("admin:city_auditentry_changelist")
@@ -196,7 +202,7 @@ def test_the_page_shows_the_admins_log_the_services_and_the_draw_log_newest_firs
         "reserved on a resident&#x27;s behalf",
         "created a partner and its token",
         "Changed Special group.",
-        "draw step: committed",
+        "draw step: notary committed",
         reverse("admin:lottery_ceremony", args=[trail.pk]),
     ]:
         assert said in text, said
@@ -226,11 +232,11 @@ def test_search_by_actor_action_record_and_dates(trail, official, client):
     }
     assert actions(action="service:partner_created") == {"created a partner and its token"}
     assert actions(action="admin:2") == {"changed"}
-    assert actions(action="draw:committed") == {"draw step: committed"}
+    assert actions(action="draw:committed") == {"draw step: notary committed"}
     assert actions(target="陈*婆", action="service:resident_registered") == {
         "registered a resident"
     }
-    assert actions(target=str(trail.pk), action="draw:committed") == {"draw step: committed"}
+    assert actions(target=str(trail.pk), action="draw:committed") == {"draw step: notary committed"}
     entry = AuditEntry.objects.get(action=AuditAction.PARTNER_CREATED)
     day = timezone.localtime(entry.at).date()
     assert "created a partner and its token" in actions(date_from=day, date_to=day)
@@ -272,6 +278,60 @@ def test_it_pages_in_sql_fifty_at_a_time(official, client, db):
     second = _page(client, official, page=2)
     assert len(second.context["lines"]) == 10 and not second.context["has_next"]
     assert second.context["lines"][-1].details == "count: 0"
+
+
+def _visible_text(response) -> str:
+    """What the reader sees: the page without its tags (a filter's link or option value may
+    carry the stored key; its text must not)."""
+    return re.sub(r"<[^>]*>", " ", response.content.decode())
+
+
+def test_the_chinese_audit_page_and_draw_log_admin_name_every_draw_step_in_chinese(
+    trail, official, client
+):
+    for action, details in DETAILS.items():
+        DrawLog.objects.create(draw=trail, action=action, details=details, at=NOW)
+    client.force_login(official)
+    pages = [
+        client.get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans"),
+        client.get(reverse("admin:lottery_drawlog_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans"),
+        client.get(
+            reverse(
+                "admin:lottery_drawlog_change", args=[DrawLog.objects.get(action="pool_closed").pk]
+            ),
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        ),
+        client.get(
+            reverse("admin:lottery_drawlog_changelist"),
+            {"action": "pool_closed"},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        ),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        text = _visible_text(response)
+        raw = [action for action in DRAW_LOG_ACTIONS if re.search(rf"\b{action}\b", text)]
+        assert raw == [], (response.request["PATH_INFO"], raw)
+        assert "摇号池已截止" in text  # "pool closed", in the column, the filter, the title
+    # The filter by label finds the entries of that action only.
+    assert {entry.action for entry in pages[3].context["cl"].result_list} == {"pool_closed"}
+
+
+def test_the_summaries_coded_values_read_as_their_labels(official, client, db):
+    for summary in [
+        {"step": "to_town", "parcels": 3},
+        {"group": "official"},
+        {"group": "superuser"},
+        {"category": "elderly_alone", "community": "鼓东街道"},
+    ]:
+        audit_record(actor=official, action=AuditAction.OUTBOX_RETRIED, summary=summary, at=NOW)
+    client.force_login(official)
+    text = _visible_text(client.get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    for raw in ["to_town", "elderly_alone", "superuser", ": official"]:
+        assert raw not in text, raw
+    with translation.override("zh-hans"):
+        for label in [STEP_LABELS[Step.TO_TOWN], Category.ELDERLY_ALONE.label, "超级用户"]:
+            assert str(label) in text, label
 
 
 @pytest.mark.parametrize("persona", ["official", "notary"])

@@ -15,9 +15,11 @@ import pytest
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from lottery.admin import STEPS_BY_NAME
 from tests.portal import matrix as m
 from tests.portal.matrix import (
     CONFLICT,
+    DASHBOARD,
     DENIED,
     INDEX,
     LOGIN,
@@ -234,7 +236,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "lottery.schedulepause:action:delete_selected": admin(""),
     "lottery.draw:changelist": admin("ONS"),
     "lottery.draw:add": admin(""),
-    # Officials and notaries are sent on to the ceremony; a superuser sees the read-only record.
+    # The change page sends everyone who may see a draw on to its ceremony.
     "lottery.draw:change": admin("ONS"),
     "lottery.draw:delete": admin(""),
     "lottery.draw:history": admin("ONS"),
@@ -405,10 +407,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin:app:orders": admin("OCPS", N=MISSING),
     "admin:app:pickup": admin("OCPS", N=MISSING),
     "admin:app:reservations": admin("OCS", N=MISSING, P=MISSING),
-    "admin:index": admin("ONCPS"),
     # The same page, routed by portal/urls.py ahead of the admin's own: the dashboard for
-    # officials and notaries, the admin's index for other staff.
-    "url:admin/": admin("ONCPS"),
+    # officials, notaries and superusers (portal.view_dashboard), the admin's index without it
+    # for committee and pickup staff.
+    "admin:index": admin("CP", O=DASHBOARD, N=DASHBOARD, S=DASHBOARD),
+    "url:admin/": admin("CP", O=DASHBOARD, N=DASHBOARD, S=DASHBOARD),
     "admin:login": admin("", a=OK, r=OK, t=OK, u=OK, O=INDEX, N=INDEX, C=INDEX, P=INDEX, S=INDEX),
     "admin:logout": admin("ONCPS", a=INDEX, r=INDEX, t=INDEX, u=INDEX),
     "admin:password_change": admin("ONCPS"),
@@ -446,14 +449,28 @@ EXPECTED: dict[str, dict[str, str]] = {
     "url:healthz": site(OK),
     "url:i18n/setlang/": site(OK),
     OLD_ADMIN_ADDRESSES: site(OK, a=LOGIN, r=LOGIN, t=LOGIN, u=LOGIN),
-    # The ceremony's steps, the extra draw and the pause, posted (confirmed) on a coming draw:
-    # a superuser takes the official's steps, never the notary's.
+    # The ceremony's steps, the extra draw and the pause, posted (confirmed) on a draw at the
+    # stage where each is possible: a superuser takes the official's steps, never the notary's
+    # (separation of duties). Allowed, each changes the draw (NOOP if it did not).
     "lottery.draw:lottery_ceremony:commit": admin("N"),
+    "lottery.draw:lottery_ceremony:close": admin("OS"),
+    "lottery.draw:lottery_ceremony:public_value": admin("OS"),
+    "lottery.draw:lottery_ceremony:reveal": admin("N"),
+    "lottery.draw:lottery_ceremony:start": admin("OS"),
+    "lottery.draw:lottery_ceremony:sign_off": admin("N"),
     "lottery.draw:lottery_ceremony:plan_quota": admin("OS"),
+    "lottery.draw:lottery_ceremony:purchase_window": admin("OS"),
     "lottery.draw:lottery_ceremony:cancel": admin("OS"),
     "lottery.draw:lottery_ceremony:postpone": admin("OS"),
     "lottery.draw:lottery_extra_draw:post": admin("OS"),
     "lottery.draw:lottery_schedule:pause": admin("OS"),
+    # The same without confirm=yes: the confirmation page for who may take the step, and the
+    # state unchanged for everyone (an early start is one that asks).
+    "lottery.draw:lottery_ceremony:start:unconfirmed": admin("OS"),
+    "lottery.draw:lottery_ceremony:sign_off:unconfirmed": admin("N"),
+    "lottery.draw:lottery_ceremony:cancel:unconfirmed": admin("OS"),
+    "lottery.draw:lottery_ceremony:postpone:unconfirmed": admin("OS"),
+    "lottery.draw:lottery_schedule:pause:unconfirmed": admin("OS"),
     # Open data: anyone, no sign-in.
     "url:open-data/": site(OK),
     "url:open-data/draws.json": site(OK),
@@ -498,11 +515,24 @@ def test_every_page_has_an_expectation_and_every_expectation_a_page():
     assert sorted(EXPECTED.keys() - found) == [], "rows in EXPECTED for no page"
     for key, row in EXPECTED.items():
         assert set(row) == set(m.ROLES), key
-    for name, _data in m.VIEW_POSTS.values():
+    for post in m.VIEW_POSTS.values():
         try:
-            reverse(f"admin:{name}", args=[1] if name == "lottery_ceremony" else [])
+            reverse(f"admin:{post.name}", args=[1] if post.name == "lottery_ceremony" else [])
         except NoReverseMatch:
-            pytest.fail(f"VIEW_POSTS names a view that is gone: {name}")
+            pytest.fail(f"VIEW_POSTS names a view that is gone: {post.name}")
+        step = post.data.get("step")
+        if post.name == "lottery_ceremony":
+            assert step in STEPS_BY_NAME, f"VIEW_POSTS names a step that is gone: {step}"
+
+
+# The confirmation page's form (templates/admin/lottery/confirm.html) sends the step again
+# with this.
+CONFIRMATION = '<input type="hidden" name="confirm" value="yes">'
+
+
+def test_every_ceremony_step_is_posted_by_the_matrix():
+    posted = {post.data["step"] for post in m.VIEW_POSTS.values() if post.name == m._CEREMONY}
+    assert posted == set(STEPS_BY_NAME)
 
 
 @pytest.mark.parametrize("key", KEYS + list(m.VIEW_POSTS))
@@ -516,6 +546,11 @@ def test_each_person_gets_what_the_matrix_says(world, db, key):
             wrong.append(f"{role}: expected {expected[role]}, got {seen.outcome}")
         if expected[role] != OK and request.snapshot is not None and seen.changed:
             wrong.append(f"{role}: refused, yet the state changed")
+        if request.unconfirmed:
+            if seen.changed:
+                wrong.append(f"{role}: not confirmed, yet the state changed")
+            if seen.outcome == OK and CONFIRMATION not in seen.body:
+                wrong.append(f"{role}: not confirmed, yet no confirmation page")
         # Scoped away (or signed out): another's object must not show on what they got.
         scoped = role in (m.COMMITTEE, m.PICKUP)
         hidden = expected[role] in (INDEX, MISSING, LOGIN) or (expected[role] == NOOP and scoped)
