@@ -348,6 +348,9 @@ class AuditAction(models.TextChoices):
     PARTNER_TOKEN_REVOKED = "partner_token_revoked", _("revoked a partner's token")
     OUTBOX_RETRIED = "outbox_retried", _("retried failed text messages")
     PERSONAL_DATA_ERASED = "personal_data_erased", _("erased personal data past retention")
+    SUPPLY_RECORDED = "supply_recorded", _("recorded a supply arrival")
+    SCHEDULE_PAUSED = "schedule_paused", _("paused the draw schedule")
+    SCHEDULE_RESUMED = "schedule_resumed", _("resumed the draw schedule")
 
 
 class AuditEntry(models.Model):

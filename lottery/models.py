@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -272,6 +272,8 @@ class DrawLog(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("draw log entry")
         verbose_name_plural = _("draw log")
+        # The audit page reads the draw log newest first, a page at a time (portal.audit).
+        indexes = [models.Index(F("at").desc(), F("id").desc(), name="drawlog_newest_first")]
 
     def __str__(self) -> str:
         return f"{self.draw_id} {self.action}"
