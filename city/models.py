@@ -356,8 +356,8 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """One change a staff member (or a command, `actor` empty) made through a service: who,
     when, what, to which record, with a summary holding no personal data beyond masked values.
-    Append-only: a database trigger refuses UPDATE and DELETE (migration city 0004), and the
-    actor's account cannot be deleted while an entry names it."""
+    Append-only: database triggers refuse UPDATE, DELETE (city 0004) and TRUNCATE (city 0006),
+    and the actor's account cannot be deleted while an entry names it."""
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(

@@ -253,8 +253,9 @@ class DrawFile(models.Model):
 
 
 class DrawLog(models.Model):
-    """Append-only record of every step of every draw: who, when, what. A database trigger
-    refuses UPDATE and DELETE, so not even the admin or a script can rewrite it."""
+    """Append-only record of every step of every draw: who, when, what. Database triggers
+    refuse UPDATE, DELETE (lottery 0002) and TRUNCATE (lottery 0012), so not even the admin or
+    a script can rewrite it."""
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="log")
     at = models.DateTimeField(_("at"), default=timezone.now)
