@@ -348,13 +348,16 @@ class AuditAction(models.TextChoices):
     PARTNER_TOKEN_REVOKED = "partner_token_revoked", _("revoked a partner's token")
     OUTBOX_RETRIED = "outbox_retried", _("retried failed text messages")
     PERSONAL_DATA_ERASED = "personal_data_erased", _("erased personal data past retention")
+    SUPPLY_RECORDED = "supply_recorded", _("recorded a supply arrival")
+    SCHEDULE_PAUSED = "schedule_paused", _("paused the draw schedule")
+    SCHEDULE_RESUMED = "schedule_resumed", _("resumed the draw schedule")
 
 
 class AuditEntry(models.Model):
     """One change a staff member (or a command, `actor` empty) made through a service: who,
     when, what, to which record, with a summary holding no personal data beyond masked values.
-    Append-only: a database trigger refuses UPDATE and DELETE (migration city 0004), and the
-    actor's account cannot be deleted while an entry names it."""
+    Append-only: database triggers refuse UPDATE, DELETE (city 0004) and TRUNCATE (city 0006),
+    and the actor's account cannot be deleted while an entry names it."""
 
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(

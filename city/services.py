@@ -16,6 +16,7 @@ from city.models import (
     District,
     OtherArea,
     ReservationWindow,
+    Suggestion,
     Town,
 )
 from city.selectors import masked_repr
@@ -144,3 +145,13 @@ def audit_record(
         target_repr=masked_repr(target) if target is not None else "",
         summary=summary or {},
     )
+
+
+def suggestion_contacts_erase(*, cutoff: datetime.datetime, dry_run: bool = False) -> int:
+    """Blank the contact left with suggestions received before `cutoff` (retention: a phone or
+    an address, by then answered or never to be); the text stays for the city. Returns how
+    many; a second run blanks nothing. `dry_run` counts without writing."""
+    suggestions = Suggestion.objects.filter(created_at__lt=cutoff).exclude(contact="")
+    if dry_run:
+        return suggestions.count()
+    return suggestions.update(contact="")

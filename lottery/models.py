@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -253,8 +253,9 @@ class DrawFile(models.Model):
 
 
 class DrawLog(models.Model):
-    """Append-only record of every step of every draw: who, when, what. A database trigger
-    refuses UPDATE and DELETE, so not even the admin or a script can rewrite it."""
+    """Append-only record of every step of every draw: who, when, what. Database triggers
+    refuse UPDATE, DELETE (lottery 0002) and TRUNCATE (lottery 0012), so not even the admin or
+    a script can rewrite it."""
 
     draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="log")
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -272,6 +273,8 @@ class DrawLog(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("draw log entry")
         verbose_name_plural = _("draw log")
+        # The audit page reads the draw log newest first, a page at a time (portal.audit).
+        indexes = [models.Index(F("at").desc(), F("id").desc(), name="drawlog_newest_first")]
 
     def __str__(self) -> str:
         # Imported here: the labels live with the sentences, in selectors, which import models.

@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from city.errors import Refused
-from city.models import District
+from city.models import AuditAction, District
 from city.phones import committee_recipient, phone_e164
 from city.selectors import campaign_get
+from city.services import audit_record
 from lottery import fairness as fairness_test
 from lottery import ranking
 from lottery import verify as algorithm
@@ -87,12 +88,21 @@ def _move(draw: Draw, *, from_states: list[str], to: str, **fields) -> None:
 # --- supply ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def supply_record(
     *, arrived_on: datetime.date, masks: int, note: str = "", actor: User | None = None
 ) -> SupplyArrival:
-    return SupplyArrival.objects.create(
+    """Record masks delivered (the stock the quotas follow), in the audit trail too."""
+    arrival = SupplyArrival.objects.create(
         arrived_on=arrived_on, masks=masks, note=note, recorded_by=actor
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.SUPPLY_RECORDED,
+        target=arrival,
+        summary={"arrived_on": arrived_on.isoformat(), "masks": masks},
+    )
+    return arrival
 
 
 def supply_cover(*, packs: int, note: str, actor: User | None = None) -> int:
@@ -333,6 +343,7 @@ def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -
     try:
         with transaction.atomic():
             _schedule_lock()
+            cancelled: list[int] = []
             pause = SchedulePause.objects.create(reason=reason, started_at=now, started_by=actor)
             for draw in regular_draws_pool_open().select_for_update():
                 # The slot is given back: resumed in time, the schedule makes the draw again.
@@ -340,6 +351,13 @@ def schedule_pause(*, reason: str, actor: User | None, now: datetime.datetime) -
                     status=DrawStatus.CANCELLED, reason=reason, slot=None
                 )
                 _log(draw, "cancelled", actor, reason=reason, schedule_paused=pause.pk)
+                cancelled.append(draw.pk)
+            audit_record(
+                actor=actor,
+                action=AuditAction.SCHEDULE_PAUSED,
+                target=pause,
+                summary={"reason": reason, "draws_cancelled": cancelled},
+            )
     except IntegrityError:
         raise Refused("already_paused", _("The schedule is already paused.")) from None
     return pause
@@ -349,11 +367,13 @@ def schedule_resume(*, actor: User | None, now: datetime.datetime) -> list[Draw]
     """Resume the schedule: the next regular draws are made again from now on."""
     with transaction.atomic():
         _schedule_lock()
-        changed = SchedulePause.objects.filter(in_force=True).update(
+        pause = SchedulePause.objects.select_for_update().filter(in_force=True).first()
+        if pause is None:
+            raise Refused("not_paused", _("The schedule is not paused."))
+        SchedulePause.objects.filter(pk=pause.pk).update(
             in_force=False, ended_at=now, ended_by=actor
         )
-        if not changed:
-            raise Refused("not_paused", _("The schedule is not paused."))
+        audit_record(actor=actor, action=AuditAction.SCHEDULE_RESUMED, target=pause)
     return schedule_keep(now=now)
 
 

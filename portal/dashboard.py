@@ -91,7 +91,7 @@ class Dashboard:
     sms: Series  # per kind, per state
     stock: int
     next_draw: Draw | None
-    next_quota: int | None  # the next draw's planned quota (None: as many as in stock)
+    next_quota: int | None  # its quota once its pool closed, else the plan (None: the stock)
 
 
 def _district_columns(districts: list[District]) -> list[tuple[str, str]]:
@@ -180,7 +180,7 @@ def dashboard_get(*, filters: Filters, now: datetime.datetime | None = None) -> 
     wins = Series(columns=[(state.value, state.label) for state in WIN_STATES])
     for draw in draws:
         label = _draw_label(draw)
-        quota = draw.quota if draw.quota is not None else draw.planned_quota
+        quota = _quota(draw)
         draw_series.rows.append((label, [draw.pool_size or 0, quota or 0, draw.winners_count or 0]))
         if draw.status in DRAWN_STATES:
             per_state = won.get(draw.pk, {})
@@ -210,8 +210,13 @@ def dashboard_get(*, filters: Filters, now: datetime.datetime | None = None) -> 
         sms=sms,
         stock=stock_packs(),
         next_draw=next_draw,
-        next_quota=next_draw.planned_quota if next_draw else None,
+        next_quota=_quota(next_draw) if next_draw else None,
     )
+
+
+def _quota(draw: Draw) -> int | None:
+    """The draw's quota once its pool closed (the stock may have lowered it), else the plan."""
+    return draw.quota if draw.quota is not None else draw.planned_quota
 
 
 def _draw_label(draw: Draw) -> str:

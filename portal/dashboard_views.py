@@ -68,8 +68,12 @@ def _links(request: HttpRequest, board: Dashboard) -> list[tuple[str, str]]:
                 _("The next draw's ceremony"),
             )
         )
-    links.append((reverse("admin:lottery_schedule"), _("The draw schedule (pause, resume)")))
-    links.append((reverse("admin:lottery_extra_draw"), _("Add an extra draw")))
+    # Notaries see the schedule read-only; officials pause, resume and add extra draws.
+    if request.user.has_perm("lottery.run_ceremony"):
+        links.append((reverse("admin:lottery_schedule"), _("The draw schedule (pause, resume)")))
+        links.append((reverse("admin:lottery_extra_draw"), _("Add an extra draw")))
+    elif request.user.has_perm("lottery.view_draw"):
+        links.append((reverse("admin:lottery_schedule"), _("Draw schedule")))
     if request.user.has_perm("lottery.add_supplyarrival"):
         links.append((reverse("admin:lottery_supplyarrival_add"), _("Record a supply arrival")))
     return links
@@ -86,7 +90,7 @@ def _stock_chart(board: Dashboard):
         "title": title,
         "svg": bar_chart(series, title=title, chart_id="stock", stacked=False),
         "series": series,
-        "row_header": "",
+        "row_header": _("figure"),
         "total_column": False,
     }
 

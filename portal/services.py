@@ -11,10 +11,10 @@ from django.utils.translation import ngettext
 
 from city.errors import Refused
 from city.models import AuditAction, Suggestion
-from city.services import audit_record
+from city.services import audit_record, suggestion_contacts_erase
 from notifications.services import outbox_personal_data_erase
 from reservations import limits
-from reservations.services import personal_data_erase
+from reservations.services import personal_data_erase, sign_in_codes_erase
 
 
 def _too_many_from_you(minutes: int) -> str:
@@ -64,20 +64,30 @@ class Purged:
     reservations: int
     residents: int
     outbox_messages: int
+    sign_in_codes: int
+    suggestion_contacts: int
 
     @property
     def total(self) -> int:
-        return self.reservations + self.residents + self.outbox_messages
+        return (
+            self.reservations
+            + self.residents
+            + self.outbox_messages
+            + self.sign_in_codes
+            + self.suggestion_contacts
+        )
 
 
 def personal_data_purge(
     *, retention_days: int, now: datetime.datetime, dry_run: bool = False
 ) -> Purged:
     """Erase the personal data of reservations closed more than `retention_days` ago (and of
-    their residents, when nothing newer is theirs) and of text messages finished before then,
-    each by the app that owns them; one audit entry with the counts. Orders and parcels hold
-    none (the reservation's number stands for the person). A second run erases nothing and
-    records nothing. `dry_run` counts what would be erased, writing nothing."""
+    their residents and their accounts, when nothing newer is theirs), of text messages finished
+    before then, the sign-in codes made before then and the contacts left with suggestions
+    received before then, each by the app that owns them; one audit entry with the counts.
+    Orders and parcels hold none (the reservation's number stands for the person). A second
+    run erases nothing and records nothing. `dry_run` counts what would be erased, writing
+    nothing."""
     cutoff = now - datetime.timedelta(days=retention_days)
     with transaction.atomic():
         erased = personal_data_erase(cutoff=cutoff, now=now, dry_run=dry_run)
@@ -87,6 +97,8 @@ def personal_data_purge(
             reservations=erased.reservations,
             residents=erased.residents,
             outbox_messages=messages,
+            sign_in_codes=sign_in_codes_erase(cutoff=cutoff, dry_run=dry_run),
+            suggestion_contacts=suggestion_contacts_erase(cutoff=cutoff, dry_run=dry_run),
         )
         if purged.total and not dry_run:
             audit_record(
@@ -98,6 +110,8 @@ def personal_data_purge(
                     "reservations": purged.reservations,
                     "residents": purged.residents,
                     "outbox_messages": purged.outbox_messages,
+                    "sign_in_codes": purged.sign_in_codes,
+                    "suggestion_contacts": purged.suggestion_contacts,
                 },
                 at=now,
             )

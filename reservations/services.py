@@ -952,3 +952,13 @@ def personal_data_erase(
         )
         erased_reservations = reservations.update(phone="", address="", erased_at=now)
     return Erased(reservations=erased_reservations, residents=erased_residents)
+
+
+def sign_in_codes_erase(*, cutoff: datetime.datetime, dry_run: bool = False) -> int:
+    """Delete the sign-in codes made before `cutoff` (each names a phone; long expired, used or
+    not, they serve nothing). Returns how many; `dry_run` counts without deleting."""
+    codes = SignInCode.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return codes.count()
+    deleted, _per_model = codes.delete()
+    return deleted

@@ -6,6 +6,7 @@ import datetime
 import pytest
 
 from city.errors import Refused
+from city.models import AuditAction, AuditEntry
 from lottery import services
 from lottery.models import Draw, DrawStatus, SchedulePause
 from tests.helpers import at_once
@@ -379,3 +380,43 @@ def test_a_pause_is_a_record_that_can_only_be_ended_once(campaign):
     with pytest.raises(DatabaseError), transaction.atomic():
         paused.update(in_force=True, ended_at=None)
     assert paused.get().reason == "supply short"
+
+
+LOTTERY_ACTIONS = [
+    AuditAction.SUPPLY_RECORDED,
+    AuditAction.SCHEDULE_PAUSED,
+    AuditAction.SCHEDULE_RESUMED,
+]
+
+
+def test_pausing_resuming_and_recording_supply_are_in_the_audit_trail(campaign, official):
+    arrival = services.supply_record(
+        arrived_on=datetime.date(2020, 2, 18), masks=1000, actor=official
+    )
+    first, second = services.schedule_keep(now=at(2020, 2, 17, 8, 0))
+    pause = services.schedule_pause(reason="supply short", actor=official, now=at(2020, 2, 17, 12))
+    services.schedule_resume(actor=official, now=at(2020, 2, 22, 8))
+
+    entries = AuditEntry.objects.filter(action__in=LOTTERY_ACTIONS).order_by("id")
+    assert [(e.action, e.actor, e.target_type, e.target_id) for e in entries] == [
+        (AuditAction.SUPPLY_RECORDED, official, "lottery.supplyarrival", str(arrival.pk)),
+        (AuditAction.SCHEDULE_PAUSED, official, "lottery.schedulepause", str(pause.pk)),
+        (AuditAction.SCHEDULE_RESUMED, official, "lottery.schedulepause", str(pause.pk)),
+    ]
+    assert entries[0].summary == {"arrived_on": "2020-02-18", "masks": 1000}
+    assert entries[1].summary == {
+        "reason": "supply short",
+        "draws_cancelled": [first.pk, second.pk],
+    }
+
+
+def test_a_refused_pause_or_resume_leaves_no_audit_entry(campaign, official):
+    with pytest.raises(Refused):
+        services.schedule_resume(actor=official, now=at(2020, 2, 17, 8))
+    services.schedule_pause(reason="short", actor=official, now=at(2020, 2, 17, 9))
+    with pytest.raises(Refused):
+        services.schedule_pause(reason="again", actor=official, now=at(2020, 2, 17, 10))
+
+    assert list(
+        AuditEntry.objects.filter(action__in=LOTTERY_ACTIONS).values_list("action", flat=True)
+    ) == [AuditAction.SCHEDULE_PAUSED]

@@ -82,6 +82,19 @@ def test_the_database_refuses_to_update_or_delete_an_audit_or_admin_log_entry(
     assert AuditEntry.objects.exists() and LogEntry.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("table", ["city_auditentry", "django_admin_log", "lottery_drawlog"])
+def test_the_database_refuses_to_truncate_an_audit_source(registered, table):
+    # Only the test suite's sessions may empty them (Django's flush after this very test); a
+    # session without the setting, as every other one is, is refused. Committed rows: TRUNCATE
+    # is refused anyway while the transaction's own foreign-key checks are pending.
+    with pytest.raises(InternalError, match="TRUNCATE is not allowed"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL puhui.allow_truncate = off")
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert AuditEntry.objects.exists()
+
+
 def test_the_audit_trail_is_read_only_in_the_admin_even_for_a_superuser(
     registered, superuser, client
 ):

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from city.models import District
 from lottery import services
-from lottery.models import SupplyArrival
+from lottery.models import Draw, SupplyArrival
 from notifications.models import Kind, OutboxMessage
 from notifications.models import State as SmsState
 from pickup.models import Batch, Parcel, ParcelState, PickupPoint
 from reservations.models import Reservation, ReservationState
-from tests.lottery.helpers import POOL, ceremony, seed_pool
+from tests.lottery.helpers import COMMITMENT, POOL, ceremony, seed_pool
 from tests.reservations.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -128,13 +128,30 @@ def test_the_next_quota_stands_beside_the_stock(client, official, campaign):
         pool_cutoff=timezone.now() + datetime.timedelta(hours=12),
         actor=None,
     )
-    from lottery.models import Draw
 
     Draw.objects.update(planned_quota=30)
     response = page(client, official, language="en")
     assert table(response, "stock") == {"in stock": ["50"], "next quota": ["30"]}
     body = response.content.decode()
     assert reverse("admin:lottery_ceremony", args=[Draw.objects.get().pk]) in body
+
+
+def test_the_next_quota_is_the_one_fixed_when_its_pool_closed(client, official, campaign):
+    SupplyArrival.objects.create(arrived_on=datetime.date(2020, 2, 17), masks=500)
+    now = timezone.now()
+    draw = services.draw_add_extra(
+        scheduled_at=now + datetime.timedelta(hours=2),
+        pool_cutoff=now - datetime.timedelta(minutes=1),
+        actor=None,
+    )
+    Draw.objects.filter(pk=draw.pk).update(planned_quota=30)
+    before = now - datetime.timedelta(minutes=2)
+    services.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=before)
+    services.draw_close_pool(draw=draw, quota=20, actor=None, now=now)
+
+    response = page(client, official, language="en")
+    assert table(response, "stock") == {"in stock": ["50"], "next quota": ["20"]}
+    assert '<th scope="col">figure</th>' in response.content.decode()
 
 
 def _parcel(reservation: Reservation, batch: Batch, state: ParcelState) -> Parcel:
@@ -267,8 +284,12 @@ def test_the_links_lead_to_what_officials_do_next(client, official, notary):
     body = page(client, official).content.decode()
     for name in ("lottery_schedule", "lottery_extra_draw", "lottery_supplyarrival_add"):
         assert reverse(f"admin:{name}") in body
-    # Notaries record no supply.
-    assert reverse("admin:lottery_supplyarrival_add") not in page(client, notary).content.decode()
+    # Notaries record no supply, add no draw and see the schedule without pausing it.
+    body = page(client, notary, language="en").content.decode()
+    assert reverse("admin:lottery_supplyarrival_add") not in body
+    assert reverse("admin:lottery_extra_draw") not in body
+    assert reverse("admin:lottery_schedule") in body
+    assert "The draw schedule (pause, resume)" not in body
 
 
 def _queries(client, official) -> int:

@@ -6,13 +6,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from city.models import AuditAction, AuditEntry
+from city.models import AuditAction, AuditEntry, Suggestion
 from lottery.models import DrawFile
 from lottery.selectors import certificate_of
 from notifications.models import Kind, OutboxMessage, State
-from reservations.models import Reservation, ReservationState, Resident
+from reservations.models import Reservation, ReservationState, Resident, SignInCode
 from reservations.selectors import reservations_per_day
 from reservations.services import reservation_cancel
 from tests.helpers import at_once
@@ -23,9 +23,10 @@ from tests.reservations.conftest import at, campaign, make_resident  # noqa: F40
 DAY = datetime.timedelta(days=1)
 
 
-def purge(*args: str) -> str:
+def purge(*args: str, language: str = "en") -> str:
     out = StringIO()
-    call_command("purge_personal_data", *args, stdout=out)
+    with translation.override(language):
+        call_command("purge_personal_data", *args, stdout=out)
     return out.getvalue()
 
 
@@ -46,7 +47,8 @@ def _reserve(resident: Resident, number: int, **fields) -> Reservation:
 @pytest.fixture
 def closed(campaign, settings):  # noqa: F811 - the fixture, imported above
     """Reservations closed long ago, lately, never (waiting), and before `closed_at` existed;
-    a resident with an old closed reservation and a new waiting one; text messages."""
+    a resident with an old closed reservation and a new waiting one; text messages; sign-in
+    codes and suggestions, old and new."""
     settings.PERSONAL_DATA_RETENTION_DAYS = 90
     now = timezone.now()
     people = [
@@ -83,6 +85,20 @@ def closed(campaign, settings):  # noqa: F811 - the fixture, imported above
             sent_at=now if state == State.SENT else None,
             created_at=now - age * DAY,
         )
+    for key, age in [("old", 100), ("new", 10)]:
+        SignInCode.objects.create(
+            phone="13900000700",
+            code_hash=key,
+            created_at=now - age * DAY,
+            expires_at=now - age * DAY + datetime.timedelta(minutes=5),
+        )
+    for text, contact, age in [
+        ("old, with a contact", "13900000700", 100),
+        ("old, without", "", 100),
+        ("new, with a contact", "13900000701", 10),
+    ]:
+        suggestion = Suggestion.objects.create(text=text, contact=contact)
+        Suggestion.objects.filter(pk=suggestion.pk).update(created_at=now - age * DAY)
     return people
 
 
@@ -133,6 +149,26 @@ def test_text_messages_finished_before_the_retention_time_lose_recipient_and_tex
         assert messages[key].recipient == "13900000700" and messages[key].text
 
 
+def test_old_sign_in_codes_go_and_old_suggestions_lose_their_contact(closed):
+    out = purge()
+    assert "1 sign-in code, 1 suggestion's contact" in out
+    assert list(SignInCode.objects.values_list("code_hash", flat=True)) == ["new"]
+    contacts = dict(Suggestion.objects.values_list("text", "contact"))
+    assert contacts == {
+        "old, with a contact": "",
+        "old, without": "",
+        "new, with a contact": "13900000701",
+    }
+
+
+def test_it_reports_in_chinese_first(closed):
+    assert purge("--dry-run", language="zh-hans").startswith(
+        "演练：将删除 3 条预约，2 位居民，2 条短信，1 个登录验证码，1 条意见的联系方式"
+    )
+    assert purge(language="zh-hans").startswith("已删除 3 条预约")
+    assert purge(language="zh-hans").startswith("无需删除")
+
+
 def test_a_second_run_changes_nothing_and_says_so(closed):
     purge()
     before = list(Reservation.objects.order_by("pk").values())
@@ -154,16 +190,21 @@ def test_it_is_audited_with_its_counts(closed):
         entry.summary["reservations"],
         entry.summary["residents"],
         entry.summary["outbox_messages"],
-    ) == (3, 2, 2)
+        entry.summary["sign_in_codes"],
+        entry.summary["suggestion_contacts"],
+    ) == (3, 2, 2, 1, 1)
 
 
 def test_a_dry_run_prints_the_counts_and_changes_nothing(closed):
     before = list(Reservation.objects.order_by("pk").values())
     out = purge("--dry-run")
     assert "would erase 3 reservations, 2 residents, 2 text messages" in out
+    assert "1 sign-in code, 1 suggestion's contact" in out
     assert list(Reservation.objects.order_by("pk").values()) == before
     assert not AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_ERASED).exists()
     assert OutboxMessage.objects.exclude(recipient="").count() == 4
+    assert SignInCode.objects.count() == 2
+    assert Suggestion.objects.exclude(contact="").count() == 2
 
 
 @pytest.mark.parametrize("days", [0, -30, "ninety", 1.5, None])
@@ -212,9 +253,15 @@ def test_two_runs_at_once_erase_each_row_once(closed_committed):
 
     def attempt():
         purged = personal_data_purge(retention_days=90, now=timezone.now())
-        return (purged.reservations, purged.residents, purged.outbox_messages)
+        return (
+            purged.reservations,
+            purged.residents,
+            purged.outbox_messages,
+            purged.sign_in_codes,
+            purged.suggestion_contacts,
+        )
 
     outcomes = at_once(2, attempt)
-    assert sorted(outcomes) == sorted(["(3, 2, 2)", "(0, 0, 0)"])
+    assert sorted(outcomes) == sorted(["(3, 2, 2, 1, 1)", "(0, 0, 0, 0, 0)"])
     assert AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_ERASED).count() == 1
     assert Reservation.objects.filter(erased_at__isnull=False).count() == 3
