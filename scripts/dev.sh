@@ -126,8 +126,10 @@ cmd_run() {
 
 cmd_test() {
   setup
-  # The resident journey runs in a real browser: Debian's chromium, driven by Playwright.
+  # The resident journey runs in a real browser: Debian's chromium, driven by Playwright, with
+  # a CJK font so that Chinese renders as glyphs, not boxes, in layouts and screenshots.
   command -v chromium >/dev/null || apt_install chromium
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_install fonts-noto-cjk
   log "ruff format --check"
   "$VENV/bin/ruff" format --check .
   log "ruff check"
