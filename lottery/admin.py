@@ -845,7 +845,7 @@ class DrawAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
             except Refused as refusal:
                 messages.error(request, refusal.message)
                 return HttpResponseRedirect(request.path)
-        coming = draws_coming(now=now)
+        coming = draws_coming(now=now, draws=self.get_queryset(request))
         context = self._context(
             request,
             _("Draw schedule"),

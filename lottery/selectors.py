@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -105,12 +105,16 @@ def len_of(*, draw_file: DrawFile) -> int:
         return cursor.fetchone()[0]
 
 
-def draws_coming(*, now: datetime.datetime | None = None) -> list[Draw]:
+def draws_coming(
+    *, now: datetime.datetime | None = None, draws: QuerySet[Draw] | None = None
+) -> list[Draw]:
     """Draws still to happen, soonest first, with those postponed or cancelled in the last week
-    so residents see what changed and why."""
+    so residents see what changed and why. `draws`: the ones the reader may see (an admin
+    view's own queryset); all by default."""
     now = now or timezone.now()
+    draws = Draw.objects.all() if draws is None else draws
     return list(
-        Draw.objects.exclude(status__in=DRAWN_STATES)
+        draws.exclude(status__in=DRAWN_STATES)
         .filter(
             Q(status=DrawStatus.POOL_CLOSED) | Q(scheduled_at__gte=now - datetime.timedelta(days=7))
         )
