@@ -124,12 +124,26 @@ cmd_run() {
   wait -n "${pids[@]}"
 }
 
+# The accessibility test injects axe-core, pinned in tests/e2e/package-lock.json: test tooling,
+# never served by the site. Installed again only when the lock file changed.
+ensure_axe() {
+  local lock=tests/e2e/package-lock.json stamp=tests/e2e/node_modules/.lock.sha want
+  command -v npm >/dev/null || apt_install npm
+  want=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing the browser tests' npm tooling (axe-core)"
+    npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
+  fi
+}
+
 cmd_test() {
   setup
   # The resident journey runs in a real browser: Debian's chromium, driven by Playwright, with
   # a CJK font so that Chinese renders as glyphs, not boxes, in layouts and screenshots.
   command -v chromium >/dev/null || apt_install chromium
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_install fonts-noto-cjk
+  ensure_axe
   log "ruff format --check"
   "$VENV/bin/ruff" format --check .
   log "ruff check"
