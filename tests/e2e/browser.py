@@ -5,6 +5,8 @@ A new resident or public page gets a row in `resident_pages`; the layout and acc
 tests then measure it without further change."""
 
 import asyncio
+import os
+import re
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # The browser's languages: Accept-Language picks the site's zh-hans and en.
 LANGUAGES = ["zh-CN", "en-US"]
+SHOTS = os.environ.get("E2E_SCREENSHOTS")  # a folder: each page measured is saved there
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,11 @@ async def _visit_all(site, visits, widths, check, bypass_csp) -> list[str]:
                         if status != visit.status:
                             problems.append(f"{where}: answered {status}, not {visit.status}")
                         problems += [f"{where}: {problem}" for problem in await check(page)]
+                        if SHOTS:
+                            name = re.sub(r"\W+", "-", f"{visit.name}-{language}-{width}")
+                            await page.screenshot(
+                                path=os.path.join(SHOTS, f"{name}.png"), full_page=True
+                            )
                         await context.close()
         finally:
             await browser.close()
