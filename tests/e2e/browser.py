@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -42,9 +43,16 @@ def code_pending_cookie(site: str, phone: str = "13800000051") -> dict:
     return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}
 
 
+@pytest.fixture
+def error_pages_served(settings):
+    """The project's URLs plus views that fail on purpose, so the 400, 403 and 500 pages show."""
+    settings.ROOT_URLCONF = "tests.config.error_urls"
+
+
 def resident_pages(site: str) -> list[Visit]:
     """Every resident and public page, with residents in each state /me/ shows. Needs the
-    campaign (tests.reservations.conftest.campaign) and a live server at `site`."""
+    campaign (tests.reservations.conftest.campaign), `error_pages_served` and a live server at
+    `site`."""
     from reservations.models import User
     from tests.orders.conftest import draw_all, reserve
     from tests.reservations.conftest import make_resident
@@ -75,6 +83,10 @@ def resident_pages(site: str) -> list[Visit]:
         Visit("results, a winner", f"/results/?number={winner.number:08d}", anyone),
         Visit("results, an invalid number", "/results/?number=12ab", anyone, status=400),
         Visit("no such page", "/no-such-page/", anyone, status=404),
+        # The error pages, from views that fail on purpose (with `error_pages_served`).
+        Visit("error 400", "/test-errors/400/", anyone, status=400),
+        Visit("error 403", "/test-errors/403/", anyone, status=403),
+        Visit("error 500", "/test-errors/500/", anyone, status=500),
         Visit("sign in", "/sign-in/", anyone),
         Visit("sign-in code", "/sign-in/code/", code_pending_cookie(site)),
         Visit("me, unverified", "/me/", new),

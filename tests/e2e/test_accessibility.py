@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import resident_pages, visit_all
+from tests.e2e.browser import error_pages_served, resident_pages, visit_all  # noqa: F401
 from tests.reservations.conftest import campaign  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +35,8 @@ async def axe_violations(page) -> list[str]:
     return await page.evaluate(RUN, TAGS)
 
 
-def test_every_resident_page_passes_axe_core_wcag_21_aa(live_server, campaign):  # noqa: F811
+@pytest.mark.usefixtures("campaign", "error_pages_served")
+def test_every_resident_page_passes_axe_core_wcag_21_aa(live_server):
     assert AXE.exists(), "run `make test` (or npm ci --prefix tests/e2e) to install axe-core"
     site = live_server.url
     visits = resident_pages(site)

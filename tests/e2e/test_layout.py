@@ -14,7 +14,7 @@ address page's "Show towns" buttons once JavaScript reloads the lists itself): n
 
 import pytest
 
-from tests.e2e.browser import resident_pages, visit_all
+from tests.e2e.browser import error_pages_served, resident_pages, visit_all  # noqa: F401
 from tests.reservations.conftest import campaign  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,7 +85,8 @@ async def measure(page) -> list[str]:
     return await page.evaluate(MEASURE, {"target": TARGET, "smallest": SMALLEST_TEXT})
 
 
-def test_no_resident_page_scrolls_sideways_or_has_small_targets_or_text(live_server, campaign):  # noqa: F811
+@pytest.mark.usefixtures("campaign", "error_pages_served")
+def test_no_resident_page_scrolls_sideways_or_has_small_targets_or_text(live_server):
     site = live_server.url
     visits = resident_pages(site)
     problems = visit_all(site, visits, WIDTHS, measure)
