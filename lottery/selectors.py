@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from city.models import CampaignConfig
+from city.models import CampaignConfig, District
 from city.selectors import campaign_get
 from lottery.models import (
     DRAWN_STATES,
@@ -78,6 +78,47 @@ def certificate_of(*, draw: Draw) -> dict:
         # figures are made, just after the draw.
         "fairness": draw.fairness,
     }
+
+
+# Below this expected count in any cell the chi-square p-value is only an approximation (the
+# textbook rule, Cochran 1954): the page says so rather than let a rough p-value read as exact.
+FAIRNESS_EXACT_MIN_EXPECTED = 5
+
+
+def _smallest_expected(test: dict) -> float | None:
+    """The smallest expected count of a 2×k test: stored with the figures, or worked out from
+    its groups for figures stored before it was."""
+    if test.get("smallest_expected") is not None:
+        return test["smallest_expected"]
+    groups = test.get("groups") or []
+    pool = sum(group["pool"] for group in groups)
+    winners = sum(group["winners"] for group in groups)
+    if not pool:
+        return None
+    rate = winners / pool
+    return min(min(g["pool"] * rate, g["pool"] * (1 - rate)) for g in groups)
+
+
+def fairness_display(*, fairness: dict | None) -> dict | None:
+    """A draw's fairness figures as its page shows them: district names in the reader's
+    language (the figures keep the Chinese name they were computed with, and certificate.json
+    publishes them unchanged), and each test marked `approximate` when an expected count is
+    under 5, as its p-value is then rough."""
+    if not fairness:
+        return fairness
+    names = {district.code: district.display_name for district in District.objects.all()}
+    shown = {}
+    for name, test in fairness.items():
+        test = dict(test)
+        if name == "by_district":
+            test["groups"] = [
+                {**group, "label": names.get(group.get("key"), group.get("label"))}
+                for group in test.get("groups") or []
+            ]
+        smallest = _smallest_expected(test) if test.get("p_value") is not None else None
+        test["approximate"] = smallest is not None and smallest < FAIRNESS_EXACT_MIN_EXPECTED
+        shown[name] = test
+    return shown
 
 
 def published_file(*, draw_id: int, name: str) -> DrawFile | None:
@@ -180,9 +221,25 @@ def schedule_notice(*, now: datetime.datetime | None = None) -> ScheduleNotice:
     return ScheduleNotice(draw_at=draw_at, cutoff=draw_pool_cutoff(config=config, draw_at=draw_at))
 
 
+# Before any campaign: `draw_schedule_next` from here gives the schedule's first draw.
+_DAWN_OF_TIME = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class DrawEntered:
+    """A draw a reservation was in, as residents tell draws apart: its number and time. Two
+    draws can fall on one day (an extra draw), so the date alone does not name a draw.
+    `recorded`: the lottery holds it, so `/draws/<number>/` shows it; a draw of the plain
+    schedule (none recorded yet) is numbered by its place in rule 5's sequence instead."""
+
+    number: int
+    at: datetime.datetime
+    recorded: bool
+
+
 def draws_entered(
     *, config: CampaignConfig, reservation, now: datetime.datetime
-) -> list[datetime.datetime]:
+) -> list[DrawEntered]:
     """The draws a reservation has been in, derived from their cut-offs (a reservation is in
     every pool that closed after it was made while it was waiting), not stored per draw.
 
@@ -198,14 +255,22 @@ def draws_entered(
         if reservation.won_draw_id:
             won_in = Draw.objects.filter(pk=reservation.won_draw_id).values("pool_cutoff")
             closed = closed.filter(pool_cutoff__lte=Subquery(won_in[:1]))
-        return list(closed.order_by("scheduled_at").values_list("scheduled_at", flat=True))
-    entered: list[datetime.datetime] = []
+        return [
+            DrawEntered(number=pk, at=scheduled_at, recorded=True)
+            for pk, scheduled_at in closed.order_by("scheduled_at", "pk").values_list(
+                "pk", "scheduled_at"
+            )
+        ]
+    entered: list[DrawEntered] = []
+    first = draw_schedule_next(config=config, now=_DAWN_OF_TIME)
+    interval = datetime.timedelta(days=config.draw_interval_days)
     draw_at = draw_schedule_next(config=config, now=reservation.created_at)
     end = reservation.won_at or reservation.cancelled_at or now
     while draw_at <= end and len(entered) < 366:
         if draw_pool_cutoff(config=config, draw_at=draw_at) > reservation.created_at:
-            entered.append(draw_at)
-        draw_at += datetime.timedelta(days=config.draw_interval_days)
+            number = (draw_at - first) // interval + 1
+            entered.append(DrawEntered(number=number, at=draw_at, recorded=False))
+        draw_at += interval
     return entered
 
 

@@ -29,7 +29,13 @@ def draws(request):
 @require_GET
 def draw_detail(request, draw_id: int):
     draw = get_object_or_404(Draw, pk=draw_id)
-    context = {"draw": draw, "certificate": selectors.certificate_of(draw=draw)}
+    context = {
+        "draw": draw,
+        "certificate": selectors.certificate_of(draw=draw),
+        # The figures as read here (district names in the reader's language, the caveat);
+        # certificate.json publishes them as computed.
+        "fairness": selectors.fairness_display(fairness=draw.fairness),
+    }
     return render(request, "lottery/draw.html", context)
 
 

@@ -28,7 +28,7 @@ from pickup.selectors import NoPickupPoint, parcel_progress, route_for
 from portal.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations import devices, limits
 from reservations.identity import IdentityUnavailable
-from reservations.models import Resident
+from reservations.models import ReservationState, Resident
 from reservations.selectors import cooldown_ends, pending_wins_apply
 from reservations.services import (
     SIGN_IN_CODE_MINUTES,
@@ -193,6 +193,35 @@ def _future(day, now):
     return day if day and day > timezone.localtime(now).date() else None
 
 
+# The states "My reservation" shows as the reservation itself, without the reserve step.
+LIVE_PAGE_STATES = frozenset(
+    {ReservationState.WAITING, ReservationState.WON, ReservationState.ORDERED}
+)
+
+
+def _reserve_opens(*, config, resident, window, cooldown, now) -> dict | None:
+    """When the "Reserve" button next works for this resident, for the page to say instead of
+    showing a button that would only be refused: the next window's opening, or after a win
+    the first opening from the day the cooldown ends (rule 7). `at` is None when the district
+    has no window at all. None when the button works now. The POST checks every rule anyway."""
+    if window is None:
+        return None
+    if cooldown is not None:
+        start = datetime.datetime.combine(
+            cooldown, datetime.time(0), tzinfo=timezone.get_default_timezone()
+        )
+        later = window_status(config=config, district=resident.district, now=start)
+        at = start if later.open else later.next_opening
+    elif window.open:
+        return None
+    else:
+        at = window.next_opening
+    if at is None:
+        return {"at": None, "day": ""}
+    days = (timezone.localtime(at).date() - timezone.localtime(now).date()).days
+    return {"at": at, "day": {0: "today", 1: "tomorrow"}.get(days, "")}
+
+
 @resident_required
 def me(request):
     resident = _resident(request)
@@ -201,16 +230,28 @@ def me(request):
     reservation = resident.reservations.order_by("-created_at").first()
     pending_wins_apply(reservations=[reservation])  # a win shows at once (rule 6), settled or not
     order = order_live_for(reservation=reservation) if reservation else None
+    window = (
+        window_status(config=config, district=resident.district, now=now)
+        if resident.district_id
+        else None
+    )
+    cooldown = _future(cooldown_ends(config=config, resident=resident), now)
+    can_reserve = resident.is_verified and resident.community_id  # as the page's reserve step
+    live = reservation is not None and reservation.state in LIVE_PAGE_STATES
     context = {
         "resident": resident,
         "reservation": reservation,
         "campaign": config,
-        "window": (
-            window_status(config=config, district=resident.district, now=now)
-            if resident.district_id
+        "window": window,
+        "cooldown_ends": cooldown,
+        # Asked only where the reserve step shows: verified, with an address, nothing live.
+        "reserve_opens": (
+            _reserve_opens(
+                config=config, resident=resident, window=window, cooldown=cooldown, now=now
+            )
+            if can_reserve and not live
             else None
         ),
-        "cooldown_ends": _future(cooldown_ends(config=config, resident=resident), now),
         "draws_entered": (
             draws_entered(config=config, reservation=reservation, now=now) if reservation else []
         ),

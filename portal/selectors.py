@@ -13,7 +13,7 @@ from city.models import CampaignConfig
 from city.selectors import campaign_get
 from lottery.models import Draw
 from lottery.schedule import purchase_window
-from lottery.selectors import draws_entered
+from lottery.selectors import DrawEntered, draws_entered
 from orders.models import Order, OrderStatus
 from orders.selectors import order_live_for
 from pickup.models import Parcel
@@ -81,7 +81,7 @@ class CommitteeSlip:
 
     resident: Resident
     reservation: Reservation | None  # the latest, if the committee reserved for them
-    draws_entered: list[datetime.datetime]
+    draws_entered: list[DrawEntered]  # number and time of each draw it was in
     won: bool
     purchase_window: tuple[datetime.datetime, datetime.datetime] | None
     order: Order | None

@@ -388,7 +388,7 @@ def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reserva
     """A resident reserves (rules 2-4, 7); each refusal says why and what to do."""
     config = campaign_get()
     if not resident.is_verified:
-        raise Refused("not_verified", _("Please complete real-name verification (level L2) first."))
+        raise Refused("not_verified", _("Please complete real-name verification first."))
     if resident.community_id is None or not resident.street_address:
         raise Refused("no_address", _("Please enter your home address first."))
     _check_start(config=config, now=now)

@@ -240,5 +240,5 @@ def test_my_reservation_lists_the_recorded_draws_it_was_in(client, draw, taijian
     client.force_login(taijiang_resident.user)
     with time_machine.travel(at(2020, 2, 19, 12, 0), tick=False):
         body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Draws it has been in: 02-19" in body
+    assert f'<a href="/draws/{draw.pk}/">Draw #{draw.pk} (2020-02-19)</a>' in body
     assert reservation.number_display in body

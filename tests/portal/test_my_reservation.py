@@ -50,8 +50,8 @@ def test_my_reservation_lists_the_draws_it_has_been_in(client, taijiang_resident
     client.force_login(taijiang_resident.user)
     with time_machine.travel(at(2020, 2, 21, 12, 0), tick=False):
         body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    # In the draws of 19 and 21 Feb; the next is on 23 Feb.
-    assert "02-19, 02-21" in body
+    # In the draws of 19 and 21 Feb (the schedule's first and second); the next is on 23 Feb.
+    assert "Draw #1 (2020-02-19), Draw #2 (2020-02-21)" in body
     assert "2020-02-23 10:00" in body
 
 
@@ -65,7 +65,7 @@ def test_a_reservation_made_at_the_cut_off_waits_for_the_draw_after(client, taij
     assert "Draws it has been in" not in body
     with time_machine.travel(at(2020, 2, 21, 12, 0), tick=False):
         body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Draws it has been in: 02-21" in body
+    assert "Draws it has been in: Draw #2 (2020-02-21)" in body
 
 
 def test_a_winner_outside_the_delivery_range_is_sent_to_the_pickup_point(client, chengmen_resident):
