@@ -389,8 +389,11 @@ def _confirmation_enqueue(
 ) -> None:
     """The SMS that confirms a new reservation's number, queued in the reservation's own
     transaction: it is sent once the reservation commits, and never for one rolled back; one
-    per reservation, whatever calls it twice."""
+    per reservation, whatever calls it twice. It wakes no worker: on the city's busiest
+    request a broker publish per reservation would cost more than the reservation, and beat
+    (or the next sign-in code's wake) sends it within seconds."""
     message_enqueue(
+        wake=False,
         recipient=recipient,
         kind=Kind.RESERVATION_CONFIRMED,
         dedupe_key=f"reservation-confirmed:{reservation_id}",

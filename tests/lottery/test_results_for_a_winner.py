@@ -79,3 +79,15 @@ def test_the_home_page_links_to_the_lookup(client, campaign, language, label):
 def test_the_faq_names_the_app_where_it_says_how_to_buy(client, campaign, language, text):
     body = client.get(reverse("faq"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert text in body
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Winners order their pack in the 永辉生活 app."),
+        ("zh-hans", "在“永辉生活”手机应用下单"),
+    ],
+)
+def test_the_help_page_names_the_app(client, campaign, language, text):
+    body = client.get(reverse("help"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert text in body

@@ -121,3 +121,17 @@ def test_a_committee_with_only_a_fixed_line_has_its_confirmation_refused_on_reco
     [message] = confirmations()
     assert message.recipient == registered.community.phone
     assert message.state == State.REFUSED
+
+
+def test_reserving_wakes_no_worker_beat_sends_the_confirmation(
+    client, taijiang_resident, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_DRAIN_ON_COMMIT = True
+    client.force_login(taijiang_resident.user)
+    with (
+        time_machine.travel(at(2020, 2, 18, 11, 30), tick=False),
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        client.post(reverse("reserve"))
+    assert len(confirmations()) == 1
+    assert callbacks == []
