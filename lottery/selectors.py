@@ -26,7 +26,7 @@ from lottery.models import (
     SchedulePause,
     SupplyArrival,
 )
-from lottery.schedule import draw_pool_cutoff, draw_schedule_next
+from lottery.schedule import draw_pool_cutoff, draw_schedule_next, purchase_window
 from reservations.models import Reservation, ReservationState
 from reservations.selectors import lapsed_wins_count, pending_wins_apply
 
@@ -51,6 +51,18 @@ def number_status(*, number: int) -> dict:
     if state == ReservationState.WAITING:
         return {"number": text, "status": "waiting", "draw": None}
     return {"number": text, "status": "unknown", "draw": None}
+
+
+def won_purchase_window(*, number: int) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """Rule 6: when the winner of `number` may buy, for `/results/`' page (the draw's window,
+    the same for every winner of it: nothing personal)."""
+    reservation = (
+        Reservation.objects.filter(number=number).only("state", "won_draw_id", "won_at").first()
+    )
+    pending_wins_apply(reservations=[reservation])
+    if reservation is None or not reservation.won_draw_id:
+        return None
+    return purchase_window(config=campaign_get(), reservation=reservation)
 
 
 def certificate_of(*, draw: Draw) -> dict:

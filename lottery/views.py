@@ -11,6 +11,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from lottery import selectors
@@ -99,4 +100,7 @@ def results(request):
     answer = selectors.number_status(number=int(number))
     if _wants_json(request):
         return JsonResponse(answer)
-    return render(request, "lottery/results.html", {"answer": answer})
+    context = {"answer": answer, "now": timezone.now()}
+    if answer["status"] == "won":
+        context["purchase_window"] = selectors.won_purchase_window(number=int(answer["number"]))
+    return render(request, "lottery/results.html", context)

@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     PICKUP_NOTICE = "pickup_notice", _("pickup notice")
     ORDER_PLACED = "order_placed", _("order placed")
     PARCEL_READY = "parcel_ready", _("parcel ready to collect")
+    RESERVATION_CONFIRMED = "reservation_made", _("reservation confirmed")
 
 
 class Priority(models.IntegerChoices):
@@ -31,6 +32,8 @@ KIND_PRIORITY = {
     Kind.PICKUP_NOTICE: Priority.NORMAL,
     Kind.ORDER_PLACED: Priority.NORMAL,
     Kind.PARCEL_READY: Priority.NORMAL,
+    # Below sign-in codes: a busy window's confirmations must not delay someone signing in.
+    Kind.RESERVATION_CONFIRMED: Priority.NORMAL,
 }
 
 

@@ -185,11 +185,14 @@ def messages_enqueue_new(*, messages: Iterable[NewMessage]) -> int:
     return count
 
 
-def messages_enqueue(*, messages: Iterable[NewMessage], batch_size: int = 5000) -> None:
+def messages_enqueue(
+    *, messages: Iterable[NewMessage], batch_size: int = 5000, wake: bool = True
+) -> None:
     """Queue messages in the caller's transaction; a dedupe key already queued is skipped.
 
     A rolled-back event therefore sends nothing, and a committed one cannot be forgotten.
-    Workers are woken once the transaction commits.
+    Workers are woken once the transaction commits, unless `wake` is False: for a message
+    that may wait for beat's next round (10 s) rather than cost its request a broker publish.
     """
     now = timezone.now()
     rows = [_row(message) for message in messages]
@@ -210,7 +213,7 @@ def messages_enqueue(*, messages: Iterable[NewMessage], batch_size: int = 5000) 
                 template=template,
                 page_size=batch_size,
             )
-    if rows and settings.SMS_DRAIN_ON_COMMIT:
+    if rows and wake and settings.SMS_DRAIN_ON_COMMIT:
         transaction.on_commit(_wake_workers)
 
 
@@ -238,7 +241,13 @@ def _enqueue_by_copy(rows: list[tuple], *, now: datetime.datetime) -> None:
 
 
 def message_enqueue(
-    *, recipient: str, kind: Kind, dedupe_key: str, context: dict, language: str = "zh-hans"
+    *,
+    recipient: str,
+    kind: Kind,
+    dedupe_key: str,
+    context: dict,
+    language: str = "zh-hans",
+    wake: bool = True,
 ) -> None:
     messages_enqueue(
         messages=[
@@ -249,7 +258,8 @@ def message_enqueue(
                 context=context,
                 language=language,
             )
-        ]
+        ],
+        wake=wake,
     )
 
 

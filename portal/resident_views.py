@@ -29,7 +29,7 @@ from portal.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations import devices, limits
 from reservations.identity import IdentityUnavailable
 from reservations.models import ReservationState, Resident
-from reservations.selectors import cooldown_ends, pending_wins_apply
+from reservations.selectors import cooldown_ends, pending_wins_apply, reserve_again_after_cancel
 from reservations.services import (
     SIGN_IN_CODE_MINUTES,
     reservation_cancel,
@@ -361,13 +361,28 @@ def reserve(request):
 
 
 @resident_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request):
+    """Cancelling cannot be undone: a GET, or a POST without confirm=yes, shows what happens
+    and when they could reserve again, and changes nothing; a form, no script needed."""
     resident = _resident(request)
-    try:
-        reservation_cancel(resident=resident, now=timezone.now())
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Your reservation is cancelled."))
-    return redirect("me")
+    now = timezone.now()
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            reservation_cancel(resident=resident, now=now)
+        except Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("Your reservation is cancelled."))
+        return redirect("me")
+    reservation = resident.reservations.filter(state=ReservationState.WAITING).first()
+    pending_wins_apply(reservations=[reservation])  # a pending win cannot be cancelled
+    if reservation is None or reservation.state != ReservationState.WAITING:
+        messages.error(request, _("You have no waiting reservation to cancel."))
+        return redirect("me")
+    context = {
+        "reservation": reservation,
+        "district": resident.district,
+        "again": reserve_again_after_cancel(config=campaign_get(), resident=resident, now=now),
+    }
+    return render(request, "residents/cancel_confirm.html", context)

@@ -17,7 +17,7 @@ from city.admin import AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin
 from city.errors import Refused
 from city.selectors import campaign_get
 from reservations.forms import CommitteeResidentForm
-from reservations.models import LIVE_STATES, Reservation, Resident, User
+from reservations.models import LIVE_STATES, Reservation, ReservationState, Resident, User
 from reservations.services import (
     committee_reservation_cancel,
     committee_reservation_create,
@@ -246,12 +246,46 @@ class ResidentAdmin(AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin, a
         )
 
     @admin.action(description=_("Cancel their waiting reservation"), permissions=["change"])
-    def cancel_on_behalf(self, request, queryset) -> None:
-        self._on_behalf(
-            request,
-            queryset,
-            committee_reservation_cancel,
-            _("%(name)s: reservation %(number)s cancelled."),
+    def cancel_on_behalf(self, request, queryset):
+        """Cancelling cannot be undone: like Django's delete, a page first says whose
+        reservation goes and what follows, and only its POST with post=yes cancels. The way
+        back is a link, not a script."""
+        if request.POST.get("post") == "yes":
+            self._on_behalf(
+                request,
+                queryset,
+                committee_reservation_cancel,
+                _("%(name)s: reservation %(number)s cancelled."),
+            )
+            return None
+        residents = list(queryset)
+        waiting = dict(
+            Reservation.objects.filter(
+                resident__in=residents, state=ReservationState.WAITING
+            ).values_list("resident_id", "number")
+        )
+        rows = [
+            {
+                "pk": resident.pk,
+                "name": resident.masked_repr(),
+                "document": resident.document_masked,
+                "number": f"{waiting[resident.pk]:08d}" if resident.pk in waiting else None,
+            }
+            for resident in residents
+        ]
+        today = timezone.localdate()
+        deadline = campaign_get().committee_registration_deadline
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Cancel their waiting reservation?"),
+            "opts": self.model._meta,
+            "rows": rows,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "deadline": deadline,
+            "deadline_passed": today > deadline,
+        }
+        return TemplateResponse(
+            request, "admin/reservations/resident/cancel_on_behalf_confirmation.html", context
         )
 
 

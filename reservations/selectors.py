@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from city.models import CampaignConfig
+from city.selectors import window_status
 from reservations.models import (
     CLOSED_STATES,
     LIVE_STATES,
@@ -35,6 +36,29 @@ def cooldown_ends(*, config: CampaignConfig, resident) -> datetime.date | None:
     if last_win is None:
         return None
     return timezone.localtime(last_win).date() + datetime.timedelta(days=config.cooldown_days)
+
+
+@dataclass(frozen=True)
+class ReserveAgain:
+    """When a resident whose waiting reservation is cancelled could reserve again (rule 4:
+    nothing holds a cancelled reservation against them, no waiting period; rule 2: only in
+    their district's window). `until`: the window open now closes then; else `opens`."""
+
+    until: datetime.datetime | None = None
+    opens: datetime.datetime | None = None
+
+
+def reserve_again_after_cancel(
+    *, config: CampaignConfig, resident, now: datetime.datetime
+) -> ReserveAgain:
+    status = window_status(config=config, district=resident.district, now=now)
+    if not status.open:
+        return ReserveAgain(opens=status.next_opening)
+    local = timezone.localtime(now)
+    window = next(w for w in status.windows if w.contains(local.time()))
+    return ReserveAgain(
+        until=datetime.datetime.combine(local.date(), window.closes_at, local.tzinfo)
+    )
 
 
 def live_reservation(*, resident) -> Reservation | None:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from city.errors import Refused
 from city.models import AuditAction, CampaignConfig, Community, District, ReservationWindow, Town
-from city.phones import phone_e164
+from city.phones import committee_recipient, phone_e164
 from city.selectors import campaign_get, delivery_address, window_status
 from city.services import audit_record
 from notifications.models import Kind
@@ -384,6 +384,24 @@ def _insert_reservation(
     raise RuntimeError("no free reservation number after 20 tries")
 
 
+def _confirmation_enqueue(
+    *, reservation_id: int, number: int, recipient: str, language: str
+) -> None:
+    """The SMS that confirms a new reservation's number, queued in the reservation's own
+    transaction: it is sent once the reservation commits, and never for one rolled back; one
+    per reservation, whatever calls it twice. It wakes no worker: on the city's busiest
+    request a broker publish per reservation would cost more than the reservation, and beat
+    (or the next sign-in code's wake) sends it within seconds."""
+    message_enqueue(
+        wake=False,
+        recipient=recipient,
+        kind=Kind.RESERVATION_CONFIRMED,
+        dedupe_key=f"reservation-confirmed:{reservation_id}",
+        context={"number": f"{number:08d}"},
+        language=language,
+    )
+
+
 def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reservation:
     """A resident reserves (rules 2-4, 7); each refusal says why and what to do."""
     config = campaign_get()
@@ -408,16 +426,26 @@ def reservation_create(*, resident: Resident, now: datetime.datetime) -> Reserva
                 "opens": _moment_text(status.next_opening, now=now),
             },
         )
-    return _insert_reservation(
-        resident=resident,
-        phone=resident.user.phone,
-        address=delivery_address(
-            district=resident.district, town=resident.town, street_address=resident.street_address
-        ),
-        community=resident.community,
-        by_committee=False,
-        now=now,
-    )
+    with transaction.atomic():
+        reservation = _insert_reservation(
+            resident=resident,
+            phone=resident.user.phone,
+            address=delivery_address(
+                district=resident.district,
+                town=resident.town,
+                street_address=resident.street_address,
+            ),
+            community=resident.community,
+            by_committee=False,
+            now=now,
+        )
+        _confirmation_enqueue(
+            reservation_id=reservation.pk,
+            number=reservation.number,
+            recipient=phone_e164(reservation.phone),
+            language=reservation.language,
+        )
+    return reservation
 
 
 # A reservation is never stamped before the cut-off of a pool already frozen: one that raced
@@ -457,7 +485,7 @@ _RESERVE_IN_ONE_STATEMENT = f"""
           WHERE p.resident_id = r.id AND p.won_at IS NOT NULL
             AND (p.won_at AT TIME ZONE $6)::date + c.cooldown_days > $4)
     ON CONFLICT DO NOTHING
-    RETURNING number
+    RETURNING id, number, phone, language
 """
 _prepared_on: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -467,7 +495,8 @@ def reservation_create_for_user(*, user: User, now: datetime.datetime) -> int:
     `reservation_create`, in one statement when nothing stands in the way."""
     local = timezone.localtime(now)
     number = 10_000_000 + secrets.randbelow(90_000_000)
-    with connection.cursor() as cursor:
+    # The reservation and its confirming SMS commit together.
+    with transaction.atomic(), connection.cursor() as cursor:
         raw = connection.connection
         if raw not in _prepared_on:
             cursor.execute(
@@ -480,8 +509,15 @@ def reservation_create_for_user(*, user: User, now: datetime.datetime) -> int:
             [user.pk, number, now, local.date(), local.time(), settings.TIME_ZONE],
         )
         row = cursor.fetchone()
-    if row is not None:
-        return row[0]
+        if row is not None:
+            reservation_id, number, phone, language = row
+            _confirmation_enqueue(
+                reservation_id=reservation_id,
+                number=number,
+                recipient=phone_e164(phone),
+                language=language,
+            )
+            return number
     resident = Resident.objects.select_related("user", "district", "town", "community__town").get(
         user=user
     )
@@ -641,6 +677,14 @@ def committee_reservation_create(
             community=community,
             by_committee=True,
             now=now,
+        )
+        # To the committee, whose phone stands for the resident's (rule 10): its mobile for
+        # messages, else its fixed line, which the outbox keeps as refused.
+        _confirmation_enqueue(
+            reservation_id=reservation.pk,
+            number=reservation.number,
+            recipient=committee_recipient(sms_phone=community.sms_phone, phone=community.phone),
+            language=reservation.language,
         )
         audit_record(
             actor=staff,

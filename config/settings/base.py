@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.campaign",
+                "portal.context_processors.retailer",
             ],
         },
     },
@@ -195,6 +196,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# The partner retailer's app, named wherever residents are told to order (Fuzhou 2020's).
+RETAILER_APP_NAME = env.str("RETAILER_APP_NAME", default="永辉生活")
 
 # SMS (notifications/): every message goes through the outbox.
 SMS_BACKEND = env("SMS_BACKEND", default="console")  # console | http

@@ -3,6 +3,11 @@ import pytest
 from notifications.models import Kind
 from notifications.services import NewMessage, messages_enqueue
 from tests.fakes.sms_gateway import FakeGateway
+from tests.reservations.conftest import (  # noqa: F401 - fixtures
+    campaign,
+    taijiang_resident,
+)
+from tests.reservations.test_committee import registered, staff_client  # noqa: F401 - fixtures
 
 TOKEN = "test-token"
 

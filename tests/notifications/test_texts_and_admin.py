@@ -29,6 +29,7 @@ LONGEST = {
     },
     Kind.ORDER_PLACED: {"number": "12345678", "date": "02-20"},
     Kind.PARCEL_READY: {"number": "12345678", "place": "城门镇林浦村村民委员会", "until": "02-27"},
+    Kind.RESERVATION_CONFIRMED: {"number": "12345678"},
 }
 
 

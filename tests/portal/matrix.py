@@ -635,7 +635,7 @@ def site_request(key: str, world: World) -> Request:
     posts = {
         "sign-out/": {},
         "me/reserve/": {},
-        "me/cancel/": {},
+        "me/cancel/": {"confirm": "yes"},
         "i18n/setlang/": {"language": "en", "next": "/"},
     }
     url = "/" + route.replace("<int:draw_id>", str(draw.pk))

@@ -157,3 +157,18 @@ def test_after_the_cooldown_the_page_offers_to_reserve_again(client, taijiang_re
     with time_machine.travel(at(2020, 3, 1, 12, 0), tick=False):
         body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Reserve now" in body and "reserve again from" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "Order one pack in the 永辉生活 app"), ("zh-hans", "在“永辉生活”手机应用下单")],
+)
+def test_a_winner_is_told_to_order_in_the_named_app(client, taijiang_resident, language, text):
+    reservation = reserve_at(taijiang_resident, 2020, 2, 18, 11, 30)
+    Reservation.objects.filter(pk=reservation.pk).update(
+        state=ReservationState.WON, won_at=at(2020, 2, 19, 10, 0)
+    )
+    client.force_login(taijiang_resident.user)
+    with time_machine.travel(at(2020, 2, 19, 12, 0), tick=False):
+        body = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert text in body and reservation.address in body

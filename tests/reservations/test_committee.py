@@ -188,7 +188,7 @@ def test_the_committee_cancels_a_waiting_reservation_for_them(staff_client, regi
         reserve_on_behalf(staff_client, registered)
         response = staff_client.post(
             reverse("admin:reservations_resident_changelist"),
-            {"action": "cancel_on_behalf", "_selected_action": [registered.pk]},
+            {"action": "cancel_on_behalf", "_selected_action": [registered.pk], "post": "yes"},
             HTTP_ACCEPT_LANGUAGE="en",
             follow=True,
         )
@@ -280,3 +280,64 @@ def test_officials_find_the_committees_no_sms_reaches(client, official, qingchen
     assert qingcheng not in list(without.context["cl"].queryset)
     with_one = client.get(url + "?sms_phone__isempty=0")
     assert list(with_one.context["cl"].queryset) == [qingcheng]
+
+
+def cancel_on_behalf(client, *residents: Resident, language="en", **extra):
+    return client.post(
+        reverse("admin:reservations_resident_changelist"),
+        {"action": "cancel_on_behalf", "_selected_action": [r.pk for r in residents], **extra},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def test_cancelling_on_behalf_first_shows_a_confirmation_and_changes_nothing(
+    staff_client, registered
+):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        reserve_on_behalf(staff_client, registered)
+        response = cancel_on_behalf(staff_client, registered)
+    reservation = Reservation.objects.get()
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert reservation.state == "waiting"
+    assert reservation.number_display in body
+    assert registered.masked_repr() in body and registered.document_masked in body
+    assert "陈阿婆" not in body and NUMBER not in body
+    assert "leaves the draw" in body and "cannot be undone" in body
+    assert "until the end of 2020-02-20" in body
+    assert 'name="post" value="yes"' in body and 'value="cancel_on_behalf"' in body
+    assert f'href="{reverse("admin:reservations_resident_changelist")}"' in body
+    assert "cancel.js" not in body  # the way back is a plain link
+
+
+def test_the_confirmation_is_in_chinese_too(staff_client, registered):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        reserve_on_behalf(staff_client, registered)
+        body = cancel_on_behalf(staff_client, registered, language="zh-hans").content.decode()
+    assert "无法撤销" in body and "2020-02-20" in body and "确认取消" in body
+
+
+def test_after_the_deadline_the_confirmation_says_they_could_not_reserve_again(
+    staff_client, registered
+):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        reserve_on_behalf(staff_client, registered)
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        body = cancel_on_behalf(staff_client, registered).content.decode()
+    assert "could not reserve for them again" in body
+    assert Reservation.objects.get().state == "waiting"
+
+
+def test_a_resident_without_a_waiting_reservation_is_listed_as_nothing_to_cancel(
+    staff_client, registered
+):
+    body = cancel_on_behalf(staff_client, registered).content.decode()
+    assert "nothing to cancel" in body
+
+
+def test_post_yes_on_the_confirmation_cancels(staff_client, registered):
+    with time_machine.travel(BEFORE_DEADLINE, tick=False):
+        reserve_on_behalf(staff_client, registered)
+        response = cancel_on_behalf(staff_client, registered, post="yes")
+    assert response.status_code == 302
+    assert Reservation.objects.get().state == "cancelled"
