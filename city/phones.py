@@ -10,18 +10,12 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from city.inputs import typed_code
+
 # --- Mobile numbers -------------------------------------------------------------------------
 
-# Chinese input methods type full-width digits and plus signs; read them as the ASCII ones.
-# Spaces and dashes (ASCII, full-width, ideographic, typographic) are only grouping: drop them.
-_PHONE_TRANSLATION = str.maketrans(
-    {
-        **{chr(0xFF10 + digit): str(digit) for digit in range(10)},
-        "＋": "+",
-        **dict.fromkeys(" \t\u00a0\u3000", None),
-        **dict.fromkeys("-\uff0d\u2010\u2011\u2012\u2013\u2014\u2015\u2212", None),
-    }
-)
+# Full-width digits and plus signs, spaces and dashes: read as `city.inputs` reads every typed
+# number (issue 15).
 # The country code is optional, but only in front of a complete 11-digit mobile number.
 _PHONE_RE = re.compile(r"(?:\+86|0086|86)?(1[3-9][0-9]{9})")
 
@@ -33,7 +27,7 @@ _PHONE_MESSAGE = _(
 
 def normalize_phone(value: str) -> str:
     """The 11 digits of a mainland mobile number, from however people write it."""
-    compact = value.strip().translate(_PHONE_TRANSLATION)
+    compact = typed_code(value.strip())
     match = _PHONE_RE.fullmatch(compact)
     if match is None:
         raise ValidationError(_PHONE_MESSAGE, code="phone")
@@ -53,7 +47,7 @@ def normalize_contact_phone(value: str) -> str:
         return normalize_phone(value)
     except ValidationError:
         pass
-    compact = value.strip().translate(_PHONE_TRANSLATION).translate(_LANDLINE_PUNCTUATION)
+    compact = typed_code(value.strip()).translate(_LANDLINE_PUNCTUATION)
     match = _LANDLINE_RE.fullmatch(compact)
     if match is None or not compact.startswith(("0", "+86")):
         raise ValidationError(_PHONE_MESSAGE, code="phone")

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from city.inputs import typed_code
 from lottery import selectors
 from lottery.models import Draw, DrawFile
 
@@ -92,7 +93,8 @@ def results(request):
     raw = request.GET.get("number")
     if raw is None and not _wants_json(request):
         return render(request, "lottery/results.html", {})
-    number = (raw or "").strip()
+    # "1234 5678", "1234-5678" and full-width digits are the same number (city.inputs).
+    number = typed_code((raw or "").strip()[:40])
     if not re.fullmatch(r"[0-9]{8}", number):
         if _wants_json(request):
             return JsonResponse({"error": "invalid", "number": raw}, status=400)

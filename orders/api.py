@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
+from city.inputs import typed_code
 from city.phones import normalize_contact_phone
 from notifications.ratelimit import per_second_allowed
 from orders.models import Order, OrderStatus, Partner
@@ -56,7 +57,9 @@ _LINE = (
 )
 PHONE_PATTERN = f"^(?:{_MOBILE}|{_LINE})$"
 _PHONE_RE = re.compile(PHONE_PATTERN)
-RESERVATION_NUMBER_PATTERN = "^[1-9][0-9]{7}$"
+# Eight digits, the first not 0, in either width, with the same grouping as a phone's between
+# and around them ("1234 5678", "１２３４-５６７８"): the one input convention (issue 15).
+RESERVATION_NUMBER_PATTERN = f"^{_GAP}[1-9\\uff11-\\uff19](?:{_GAP}{_DIGIT}){{7}}{_GAP}$"
 _PHONE_REFUSED = gettext_lazy(
     "The phone is a mainland mobile number or a fixed line with its area code, for example "
     "13800138000 or 0591-87010100."
@@ -231,7 +234,7 @@ class Fields:
         value = self.data["reservation_number"]
         number = None
         if isinstance(value, str) and re.fullmatch(RESERVATION_NUMBER_PATTERN, value):
-            number = int(value)
+            number = int(typed_code(value))
         elif isinstance(value, int) and not isinstance(value, bool):
             number = value
         if number is None or not 10_000_000 <= number <= 99_999_999:

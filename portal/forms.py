@@ -1,10 +1,13 @@
 """The forms of the residents' pages (suggestions, sign-in, verification and address) and the
 officials' dashboard filters."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from city.inputs import PlainMessages, clean_person_name, clean_street_address, typed_code
 from city.models import Community, District, Town
 from city.phones import normalize_phone
 from reservations.forms import DocumentCheckMixin
@@ -12,7 +15,7 @@ from reservations.models import Method
 from reservations.validators import DocumentType
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(PlainMessages, forms.Form):
     text = forms.CharField(
         label=_("Your comment or suggestion"),
         max_length=2000,
@@ -33,7 +36,7 @@ class SuggestionForm(forms.Form):
         return text
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(PlainMessages, forms.Form):
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=30,
@@ -45,11 +48,10 @@ class PhoneForm(forms.Form):
         return normalize_phone(self.cleaned_data["phone"])
 
 
-class CodeForm(forms.Form):
-    code = forms.RegexField(
+class CodeForm(PlainMessages, forms.Form):
+    code = forms.CharField(
         label=_("6-digit code"),
-        regex=r"^\s*\d{6}\s*$",
-        max_length=12,
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
         error_messages={
             "required": _("Please enter the code from the SMS."),
@@ -58,10 +60,15 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        return self.cleaned_data["code"].strip()
+        # Full-width digits and grouping spaces are read as the code; `\d` would also take
+        # Arabic-Indic digits, so the check is on ASCII digits only.
+        code = typed_code(self.cleaned_data["code"].strip())
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise ValidationError(self.fields["code"].error_messages["invalid"], code="invalid")
+        return code
 
 
-class VerifyForm(DocumentCheckMixin, forms.Form):
+class VerifyForm(PlainMessages, DocumentCheckMixin, forms.Form):
     name = forms.CharField(label=_("Name as on the document"), max_length=100)
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     document_number = forms.CharField(
@@ -76,13 +83,10 @@ class VerifyForm(DocumentCheckMixin, forms.Form):
     )
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError(_("Please enter your name."))
-        return name
+        return clean_person_name(self.cleaned_data["name"])
 
 
-class AddressForm(forms.Form):
+class AddressForm(PlainMessages, forms.Form):
     """District → town → community, narrowed step by step; works without JavaScript (the
     "Show towns" buttons reload the form with the next list)."""
 
@@ -118,10 +122,7 @@ class AddressForm(forms.Form):
             self.fields[field].label_from_instance = lambda obj: obj.display_name
 
     def clean_street_address(self) -> str:
-        value = self.cleaned_data["street_address"].strip()
-        if not value:
-            raise ValidationError(_("Please enter the street, building and room."))
-        return value
+        return clean_street_address(self.cleaned_data["street_address"])
 
 
 def _pk(value) -> int | None:

@@ -16,7 +16,7 @@ from city import roles
 from city.admin import AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin, in_group
 from city.errors import Refused
 from city.selectors import campaign_get
-from reservations.forms import CommitteeResidentForm
+from reservations.forms import CommitteeResidentForm, ResidentAdminForm
 from reservations.models import LIVE_STATES, Reservation, ReservationState, Resident, User
 from reservations.services import (
     committee_reservation_cancel,
@@ -120,6 +120,7 @@ class ResidentAdmin(AllowListedLookupsMixin, MaskedLogMixin, SafeActionsMixin, a
     search_fields = ["name", "=document_masked"]
     list_select_related = ["community"]
     actions = ["reserve_on_behalf", "cancel_on_behalf"]
+    form = ResidentAdminForm
     fields = [
         "name",
         "category",

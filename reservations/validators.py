@@ -20,6 +20,8 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from city.inputs import typed_code
+
 # A message: translated lazily, in the language of whoever finally reads it.
 Message = str | Promise
 
@@ -249,6 +251,8 @@ _VALIDATORS: dict[str, Callable[..., str]] = {
 def validate_document(document_type: str, value: str, *, today: datetime.date | None = None) -> str:
     """The normalised number for a DocumentType value."""
     validator = _VALIDATORS.get(document_type)
+    # Full-width characters, spaces and dashes, as every typed number (city.inputs).
+    value = typed_code(value)
     if validator is None:
         raise ValidationError(
             _("Please choose the kind of identity document you have."), code="document_type"

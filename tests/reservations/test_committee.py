@@ -148,7 +148,9 @@ def test_emptying_the_name_or_group_is_a_form_error_and_changes_nothing(staff_cl
     for data in [{"name": "", "category": "hardship"}, {"name": "陈阿娘", "category": ""}]:
         response = staff_client.post(change, data, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200
-        assert "This field is required." in response.content.decode()
+        # In words for people, naming the field (issue 15), not Django's "This field is…".
+        assert "Please fill in “" in response.content.decode()
+        assert "This field is required." not in response.content.decode()
     registered.refresh_from_db()
     assert (registered.name, registered.category) == ("陈阿婆", "elderly_alone")
 
