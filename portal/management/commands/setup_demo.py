@@ -26,7 +26,7 @@ DEMO_ACCOUNTS = [
 ]
 
 
-SITE = "http://127.0.0.1:8000"
+SITE = "http://127.0.0.1:8000"  # runserver's, as `make run` starts it (PORT aside)
 # The walkthrough's resident: the first phone and resident ID of these ranges nobody here has
 # used, so that every run of the steps starts a new resident (a winner waits out rule 7's
 # cooldown, and a document belongs to one resident only).
@@ -55,22 +55,22 @@ def _unused_resident_id() -> str:
     return _resident_id(0)
 
 
-def walkthrough_steps(*, phone: str, document: str) -> list[str]:
+def walkthrough_steps(*, site: str, phone: str, document: str) -> list[str]:
     """What a newcomer does after `make run`, from signing in to seeing the win; the README's
     walkthrough says the same."""
     return [
-        f"Open {SITE}/ and choose 登录 (Sign in); the language button switches to English.",
+        f"Open {site}/ and choose 登录 (Sign in); the language button switches to English.",
         f"Sign in with the mobile number {phone} (any mainland mobile number works).",
-        f"Read the six-digit code at {SITE}/dev/sms/ (or in the Celery worker's log) and enter it.",
-        f"Verify your real name ({SITE}/me/verify/): any name, resident ID {document} (any "
+        f"Read the six-digit code at {site}/dev/sms/ (or in the Celery worker's log) and enter it.",
+        f"Verify your real name ({site}/me/verify/): any name, resident ID {document} (any "
         "well-formed one: the local identity provider accepts it), face recognition.",
-        f"Enter your home address ({SITE}/me/address/): district, town, committee, street.",
+        f"Enter your home address ({site}/me/address/): district, town, committee, street.",
         "Reserve now on My reservation: the demo window is open all day, so at any hour.",
         "Run a draw at once, in a second terminal: .venv/bin/python manage.py run_draw "
         "--quota 10 --purchase-opens now (every waiting reservation wins while there are no "
         "more than 10).",
-        f"See the win: reload My reservation ({SITE}/me/), and look your number up at "
-        f"{SITE}/results/ ; the draw's public page is {SITE}/draws/.",
+        f"See the win: reload My reservation ({site}/me/), and look your number up at "
+        f"{site}/results/ ; the draw's public page is {site}/draws/.",
     ]
 
 
@@ -84,9 +84,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+        parser.add_argument("--site", default=SITE, help=f"the site's address (default {SITE})")
 
     @transaction.atomic
-    def handle(self, *args, force: bool = False, **options) -> None:
+    def handle(self, *args, force: bool = False, site: str = SITE, **options) -> None:
+        site = site.rstrip("/")
         if not settings.DEBUG and not force:
             raise CommandError("setup_demo creates accounts with public passwords: DEBUG is off.")
         point = PickupPoint.objects.first()
@@ -113,9 +115,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 f"Demo reservation window, every district, all day: {window.times_text} "
-                f"({SITE}/admin/city/reservationwindow/{window.pk}/change/)."
+                f"({site}/admin/city/reservationwindow/{window.pk}/change/)."
             )
-        self.stdout.write(f"Demo staff accounts (sign in at {SITE}/admin/):")
+        self.stdout.write(f"Demo staff accounts (sign in at {site}/admin/):")
         for username, label, group_name in DEMO_ACCOUNTS:
             password = f"puhui-{username}"
             user = staff_account_set(
@@ -139,10 +141,12 @@ class Command(BaseCommand):
         for draw in coming[:2]:
             self.stdout.write(
                 f"Draw #{draw.pk} at {timezone.localtime(draw.scheduled_at):%Y-%m-%d %H:%M}: "
-                f"{SITE}/admin/lottery/draw/{draw.pk}/ceremony/"
+                f"{site}/admin/lottery/draw/{draw.pk}/ceremony/"
             )
         if window is not None:
             self.stdout.write("Try it as a resident:")
-            steps = walkthrough_steps(phone=_unused_phone(), document=_unused_resident_id())
+            steps = walkthrough_steps(
+                site=site, phone=_unused_phone(), document=_unused_resident_id()
+            )
             for number, step in enumerate(steps, start=1):
                 self.stdout.write(f"  {number}. {step}")
