@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from city import roles
 from city.errors import Refused
@@ -113,8 +113,10 @@ class Command(BaseCommand):
             window = None
             self.stdout.write(f"No demo window: {refusal.message}")
         else:
+            with translation.override("en"):  # as the rest of this output
+                times = window.times_text
             self.stdout.write(
-                f"Demo reservation window, every district, all day: {window.times_text} "
+                f"Demo reservation window, every district, all day: {times} "
                 f"({site}/admin/city/reservationwindow/{window.pk}/change/)."
             )
         self.stdout.write(f"Demo staff accounts (sign in at {site}/admin/):")
