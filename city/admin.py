@@ -189,8 +189,8 @@ class CommunityAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
 
 @admin.register(ReservationWindow)
 class ReservationWindowAdmin(AllowListedLookupsMixin, admin.ModelAdmin):
-    list_display = ["__str__", "district", "opens_at", "closes_at"]
-    list_filter = ["district"]
+    list_display = ["__str__", "district", "opens_at", "closes_at", "is_demo"]
+    list_filter = ["district", "is_demo"]
 
 
 @admin.register(CampaignConfig)

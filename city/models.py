@@ -145,6 +145,14 @@ class ReservationWindow(models.Model):
     )
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
+    # `setup_demo` opens one on a developer's machine (DEBUG only) so that a newcomer can
+    # reserve at any hour; marked wherever windows are shown, never made without DEBUG.
+    is_demo = models.BooleanField(
+        _("demo window"),
+        default=False,
+        editable=False,
+        help_text=_("Made by setup_demo on a development site only (DEBUG): open all day."),
+    )
 
     class Meta:
         db_table = "reservations_reservationwindow"
@@ -164,7 +172,17 @@ class ReservationWindow(models.Model):
 
     def __str__(self) -> str:
         where = self.district.display_name if self.district else _("All districts")
-        return f"{where} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+        return f"{where} {self.times_text}"
+
+    @property
+    def times_text(self) -> str:
+        """ "08:00–10:00"; a window to the end of the day closes at "24:00"; a demo window says
+        so, since it exists only on a development site."""
+        closes = "24:00" if self.closes_at == datetime.time.max else f"{self.closes_at:%H:%M}"
+        times = f"{self.opens_at:%H:%M}–{closes}"
+        if self.is_demo:
+            return _("%(times)s (demo window: only on a development site)") % {"times": times}
+        return times
 
     def contains(self, moment: datetime.time) -> bool:
         return self.opens_at <= moment < self.closes_at

@@ -52,7 +52,7 @@ class WindowStatus:
 
     @property
     def windows_text(self) -> str:
-        return ", ".join(f"{w.opens_at:%H:%M}–{w.closes_at:%H:%M}" for w in self.windows)
+        return ", ".join(w.times_text for w in self.windows)
 
 
 def window_status(

@@ -4,10 +4,13 @@ import datetime
 from collections import Counter
 from types import ModuleType
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from city.errors import Refused
 from city.models import (
     AuditAction,
     AuditEntry,
@@ -122,6 +125,50 @@ def campaign_start_today(*, today: datetime.date) -> CampaignConfig:
             summary={"start_date": today.isoformat()},
         )
     return config
+
+
+# The demo window: shared by every district, the whole day (a window may not cross midnight).
+DEMO_WINDOW_OPENS = datetime.time(0)
+DEMO_WINDOW_CLOSES = datetime.time.max
+
+
+@transaction.atomic
+def demo_window_open() -> ReservationWindow:
+    """For a newcomer trying the site on a developer's machine at any hour (`setup_demo`): one
+    window shared by every district, open all day, marked as a demo wherever windows are shown.
+    Made once, put back to all day on every later run; refused, making nothing, unless DEBUG
+    is on, since on a real site it would let everybody reserve outside the windows (rule 2)."""
+    if not settings.DEBUG:
+        raise Refused(
+            "not_debug",
+            _("DEBUG is off: no demo window is made; residents reserve in the real windows only."),
+        )
+    demos = ReservationWindow.objects.select_for_update().filter(is_demo=True).order_by("pk")
+    window = demos.first()
+    if window is None:
+        if ReservationWindow.objects.filter(
+            district__isnull=True, opens_at=DEMO_WINDOW_OPENS
+        ).exists():
+            raise Refused(
+                "window_taken",
+                _(
+                    "A window for all districts opening at 00:00 exists already: no demo window "
+                    "is made. Make it close at the end of the day in the admin instead."
+                ),
+            )
+        return ReservationWindow.objects.create(
+            district=None, opens_at=DEMO_WINDOW_OPENS, closes_at=DEMO_WINDOW_CLOSES, is_demo=True
+        )
+    demos.exclude(pk=window.pk).delete()
+    if (window.district_id, window.opens_at, window.closes_at) != (
+        None,
+        DEMO_WINDOW_OPENS,
+        DEMO_WINDOW_CLOSES,
+    ):
+        window.district = None
+        window.opens_at, window.closes_at = DEMO_WINDOW_OPENS, DEMO_WINDOW_CLOSES
+        window.save(update_fields=["district", "opens_at", "closes_at"])
+    return window
 
 
 def audit_record(

@@ -111,16 +111,19 @@ setup() {
 
 cmd_run() {
   setup
+  local port="${PORT:-8000}"
   "$PY" manage.py migrate --noinput -v 0
   "$PY" manage.py load_fuzhou
-  "$PY" manage.py setup_demo
-  log "starting Celery worker and beat, and the site at http://127.0.0.1:8000 (Ctrl-C stops all)"
+  # DEBUG is on for `make run` (config.settings.local): the demo accounts, the demo window and
+  # the steps to try; kept in a file, since the worker's log soon scrolls them away.
+  "$PY" manage.py setup_demo --site "http://127.0.0.1:$port" | tee "$DATA/demo.txt"
+  log "starting Celery worker and beat, and the site at http://127.0.0.1:$port (Ctrl-C stops all; the steps to try: .data/demo.txt)"
   pids=()
   trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; exit 0' INT TERM
   trap 'kill "${pids[@]}" 2>/dev/null' EXIT
   "$VENV/bin/celery" -A config worker --loglevel=INFO --concurrency=2 & pids+=($!)
   "$VENV/bin/celery" -A config beat --loglevel=INFO --schedule "$DATA/celerybeat-schedule" & pids+=($!)
-  "$PY" manage.py runserver 127.0.0.1:8000 & pids+=($!)
+  "$PY" manage.py runserver "127.0.0.1:$port" & pids+=($!)
   wait -n "${pids[@]}"
 }
 
