@@ -279,3 +279,19 @@ def test_the_verifier_refuses_a_number_that_is_not_eight_digits_or_missing_files
     done = subprocess.run(missing, cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 2
     assert "cannot read the files" in done.stderr
+
+
+def test_the_worked_example_in_docs_draws_md_is_what_the_code_computes():
+    section = (Path(__file__).parents[2] / "docs" / "draws.md").read_text(encoding="utf-8")
+    section = section.split("## Per-number proofs (arithmetic)", 1)[1]
+    levels = algorithm.merkle_levels(POOL)
+    for name, number, leaf in zip(
+        ("L0", "L1", "L2", "L3", "L4", "L5"), POOL, levels[0], strict=True
+    ):
+        assert f"{name} = {leaf.hex()}   {number}" in section
+    nodes = {"N01": levels[1][0], "N23": levels[1][1], "N45": levels[1][2], "N0123": levels[2][0]}
+    for name, node in nodes.items():
+        assert f"{name} " in section and f"= {node.hex()}" in section
+    assert f"= {ROOT}" in section
+    for number in ORDER:
+        assert f"{number} {algorithm.rank(key(), number).hex()}" in section
