@@ -395,7 +395,11 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "--number":
         return main_number(argv)
     if len(argv) != 3:
-        print("usage: python verify.py certificate.json pool.txt winners.txt", file=sys.stderr)
+        print(
+            "usage: python verify.py certificate.json pool.txt winners.txt\n"
+            "       python verify.py --number NNNNNNNN certificate.json pool.txt [winners.txt]",
+            file=sys.stderr,
+        )
         return 2
     try:
         with open(argv[0], encoding="utf-8") as file:
