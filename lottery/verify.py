@@ -1,6 +1,7 @@
 """Puhui draw, algorithm version 1 — and a verifier anyone can run.
 
     python verify.py certificate.json pool.txt winners.txt
+    python verify.py --number NNNNNNNN certificate.json pool.txt [winners.txt]
 
 Standard library only, one file: download it from /draws/verify.py, fetch a draw's three files
 from /draws/<id>/, and run it. It recomputes every digest and the winners from the revealed
@@ -26,8 +27,18 @@ and its digest at pool close, lottery/ranking.py picks the winners (checked agai
 and the winners file is written in lottery/services.py. `number_lines`, `file_digest`, `rank`
 and `ranker` are the rules above as functions, for anyone checking by hand; `verify` and `main`
 are the verifier.
+
+Per-number proofs (DOMAIN.md, "Per-number proofs"): `pool_merkle_root` is the Merkle tree hash
+of RFC 6962 section 2.1 over the pool's numbers in file order, each leaf the eight ASCII digits;
+leaf hash SHA-256(0x00 ‖ leaf), node hash SHA-256(0x01 ‖ left ‖ right), split at the largest
+power of two below the count, the empty pool's root SHA-256 of nothing. An audit path is RFC
+6962's PATH(m, D[n]), sibling hashes from the leaf up. `cutoff_rank` and `cutoff_number` are the
+rank and number of the last winner in (rank, number) order: n won exactly when
+(rank(n), n) <= (cutoff_rank, cutoff_number). `merkle_levels`, `merkle_root`, `audit_path`,
+`verify_audit_path` and `cutoff` are those rules; `--number` checks one number with them.
 """
 
+import bisect
 import hashlib
 import heapq
 import hmac
@@ -108,6 +119,94 @@ def winners(key: bytes, pool: Iterable[int], quota: int) -> list[int]:
     return sorted(number for _, number in smallest)
 
 
+def cutoff(key: bytes, pool: Iterable[int], quota: int) -> tuple[bytes, int] | None:
+    """(rank, number) of the last winner in (rank, number) order; None when nobody wins."""
+    if quota <= 0:
+        return None
+    rank_line = line_ranker(key)
+    smallest = heapq.nsmallest(quota, ((rank_line(b"%08d" % number), number) for number in pool))
+    return smallest[-1] if smallest else None
+
+
+def won(key: bytes, number: int, cut: tuple[bytes, int] | None) -> bool:
+    """Whether a pool number won, by the published rule (rank(n), n) <= the cut-off."""
+    return cut is not None and (rank(key, number), number) <= cut
+
+
+# Merkle tree of RFC 6962 section 2.1 (also RFC 9162 section 2.1.1).
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(number: int) -> bytes:
+    return hashlib.sha256(b"\x00%08d" % number).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def merkle_levels(numbers: Iterable[int]) -> list[list[bytes]]:
+    """Every level of the tree, leaf hashes first, the root's level (one hash) last; empty for
+    an empty pool. Pairing left to right and carrying a level's odd last hash up unchanged gives
+    exactly RFC 6962's tree (split at the largest power of two below the count)."""
+    level = [leaf_hash(number) for number in numbers]
+    if not level:
+        return []
+    levels = [level]
+    while len(level) > 1:
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        levels.append(paired)
+        level = paired
+    return levels
+
+
+def merkle_root(numbers: Iterable[int]) -> bytes:
+    levels = merkle_levels(numbers)
+    return levels[-1][0] if levels else EMPTY_ROOT
+
+
+def audit_path(index: int, levels: list[list[bytes]]) -> list[bytes]:
+    """RFC 6962's PATH(index, D[n]) from the levels of `merkle_levels`: sibling hashes from the
+    leaf up; a level where the node has no sibling (it was carried up) adds nothing."""
+    if not levels or not 0 <= index < len(levels[0]):
+        raise IndexError(f"index {index} is not in a tree of {len(levels[0]) if levels else 0}")
+    path = []
+    for level in levels[:-1]:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(level[sibling])
+        index //= 2
+    return path
+
+
+def root_from_audit_path(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes | None:
+    """The root an audit path leads to from a leaf hash (RFC 9162 section 2.1.3.2); None when
+    the path cannot belong to a tree of `size` at `index` (wrong length, index out of range)."""
+    if not 0 <= index < size:
+        return None
+    node, last, result = index, size - 1, leaf
+    for sibling in path:
+        if last == 0:
+            return None
+        if node % 2 == 1 or node == last:
+            result = node_hash(sibling, result)
+            while node % 2 == 0 and node != 0:
+                node, last = node >> 1, last >> 1
+        else:
+            result = node_hash(result, sibling)
+        node, last = node >> 1, last >> 1
+    return result if last == 0 else None
+
+
+def verify_audit_path(leaf: bytes, index: int, size: int, path: list[bytes], root: bytes) -> bool:
+    """Whether `path` proves the leaf hash `leaf` is leaf `index` of the tree of `size` whose
+    root is `root`."""
+    found = root_from_audit_path(leaf, index, size, path)
+    return found is not None and hmac.compare_digest(found, root)
+
+
 def parse_numbers(data: bytes) -> list[int]:
     """Numbers of a pool or winners file; raises ValueError unless it is exactly that format."""
     if not data:
@@ -183,9 +282,124 @@ def verify(certificate: dict, pool_data: bytes, winners_data: bytes) -> list[str
     return problems
 
 
+def check_number(
+    number: int, certificate: dict, pool_data: bytes, winners_data: bytes | None = None
+) -> tuple[list[str], list[str]]:
+    """`--number`: what the files say about one number (report lines), and what does not match
+    (problems; empty when every check passes). Membership and index come from the pool file,
+    the rank and the cut-off from the revealed secret, the pool digest and the public value."""
+    try:
+        pool = parse_numbers(pool_data)
+    except ValueError as error:
+        return [], [f"pool.txt: {error}"]
+    report, problems = [], []
+    pool_digest = hashlib.sha256(pool_data).hexdigest()
+    if pool_digest != certificate.get("pool_digest"):
+        problems.append(
+            f"pool digest: file {pool_digest}, certificate {certificate.get('pool_digest')}"
+        )
+    if len(pool) != certificate.get("pool_size"):
+        problems.append(f"pool size: file {len(pool)}, certificate {certificate.get('pool_size')}")
+    stated_root = certificate.get("pool_merkle_root")
+    levels = merkle_levels(pool)
+    if stated_root is None:
+        report.append("the certificate has no Merkle root (issued before per-number proofs)")
+    elif (levels[-1][0] if levels else EMPTY_ROOT).hex() != stated_root:
+        root = (levels[-1][0] if levels else EMPTY_ROOT).hex()
+        problems.append(f"Merkle root: pool file {root}, certificate {stated_root}")
+
+    index = bisect.bisect_left(pool, number)
+    if index == len(pool) or pool[index] != number:
+        report.append(f"{number:08d} is not in the pool of {len(pool)}")
+        if winners_data is not None and number in _winners_or_empty(winners_data):
+            problems.append(f"{number:08d} is in winners.txt but not in the pool")
+        return report, problems
+    report.append(f"{number:08d} is in the pool: index {index} of {len(pool)}")
+    if stated_root is not None:
+        path = audit_path(index, levels)
+        if verify_audit_path(leaf_hash(number), index, len(pool), path, bytes.fromhex(stated_root)):
+            report.append(f"audit path of {len(path)} hashes leads to the certificate's root")
+        else:
+            problems.append("the audit path does not lead to the certificate's Merkle root")
+
+    try:
+        secret = bytes.fromhex(certificate.get("secret") or "")
+        if len(secret) != 32:
+            raise ValueError
+    except ValueError:
+        return report, [*problems, "the certificate has no revealed 32-byte secret"]
+    if commitment(secret) != certificate.get("commitment"):
+        problems.append("the revealed secret does not match the notary's commitment")
+    public_value, quota = certificate.get("public_value"), certificate.get("quota")
+    if public_value is None:
+        return report, [*problems, "the certificate has no public value"]
+    if not isinstance(quota, int) or quota < 0:
+        return report, [*problems, f"quota {quota!r} is not a whole number"]
+    key = draw_key(secret, pool_digest, public_value)
+    report.append(f"rank {rank(key, number).hex()}")
+    cut = cutoff(key, pool, quota)
+    if "cutoff_rank" in certificate or "cutoff_number" in certificate:
+        stated = certificate.get("cutoff_rank"), certificate.get("cutoff_number")
+        computed = (cut[0].hex(), cut[1]) if cut else (None, None)
+        if stated != computed:
+            problems.append(f"cut-off: recomputed {computed}, certificate {stated}")
+    if cut is None:
+        report.append("nobody won this draw")
+    else:
+        report.append(f"cut-off: number {cut[1]:08d}, rank {cut[0].hex()}")
+    result = won(key, number, cut)
+    report.append(f"{number:08d} {'WON' if result else 'did not win'} by the published rule")
+    if winners_data is not None and result != (number in _winners_or_empty(winners_data)):
+        problems.append(f"winners.txt {'lacks' if result else 'lists'} {number:08d}")
+    return report, problems
+
+
+def _winners_or_empty(winners_data: bytes) -> set[int]:
+    try:
+        return set(parse_numbers(winners_data))
+    except ValueError:
+        return set()
+
+
+def main_number(argv: list[str]) -> int:
+    usage = "usage: python verify.py --number NNNNNNNN certificate.json pool.txt [winners.txt]"
+    if len(argv) not in (4, 5) or len(argv[1]) != 8 or not argv[1].isdigit():
+        print(usage, file=sys.stderr)
+        return 2
+    number = int(argv[1])
+    try:
+        with open(argv[2], encoding="utf-8") as file:
+            certificate = json.load(file)
+        with open(argv[3], "rb") as file:
+            pool_data = file.read()
+        winners_data = None
+        if len(argv) == 5:
+            with open(argv[4], "rb") as file:
+                winners_data = file.read()
+    except (OSError, ValueError) as error:
+        print(f"cannot read the files: {error}", file=sys.stderr)
+        return 2
+    report, problems = check_number(number, certificate, pool_data, winners_data)
+    for line in report:
+        print(f"draw {certificate.get('id')}: {line}")
+    if problems:
+        print(f"draw {certificate.get('id')}: DOES NOT MATCH")
+        for problem in problems:
+            print(f"- {problem}")
+        return 1
+    print(f"draw {certificate.get('id')}: OK")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--number":
+        return main_number(argv)
     if len(argv) != 3:
-        print("usage: python verify.py certificate.json pool.txt winners.txt", file=sys.stderr)
+        print(
+            "usage: python verify.py certificate.json pool.txt winners.txt\n"
+            "       python verify.py --number NNNNNNNN certificate.json pool.txt [winners.txt]",
+            file=sys.stderr,
+        )
         return 2
     try:
         with open(argv[0], encoding="utf-8") as file:
