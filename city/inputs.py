@@ -52,6 +52,14 @@ def _hidden(char: str) -> bool:
     return unicodedata.category(char) in _HIDDEN_CATEGORIES
 
 
+def _refuse_hidden(value: str, *, markup, hidden) -> None:
+    """Markup first: "<script>" is named for what it is, not as some invisible character."""
+    if any(char in MARKUP for char in value):
+        raise ValidationError(markup, code="markup")
+    if any(_hidden(char) for char in value):
+        raise ValidationError(hidden, code="control")
+
+
 def _tidy(value: str) -> str:
     # Inner runs of ordinary and ideographic spaces become one space; tabs and line breaks are
     # control characters and are refused below rather than silently joined.
@@ -64,22 +72,16 @@ def clean_person_name(value: str) -> str:
     name = _tidy(value).translate(_DOT_TRANSLATION)
     if not name:
         raise ValidationError(_("Please enter the name."), code="required")
-    if any(char in MARKUP for char in name):
-        raise ValidationError(
-            _(
-                'A name cannot contain the characters < > & " ` { } or \\. '
-                "Please type the name only."
-            ),
-            code="markup",
-        )
-    if any(_hidden(char) for char in name):
-        raise ValidationError(
-            _(
-                "The name contains a line break or an invisible character. Please type the name "
-                "again, without copying it from elsewhere."
-            ),
-            code="control",
-        )
+    _refuse_hidden(
+        name,
+        markup=_(
+            'A name cannot contain the characters < > & " ` { } or \\. Please type the name only.'
+        ),
+        hidden=_(
+            "The name contains a line break or an invisible character. Please type the name "
+            "again, without copying it from elsewhere."
+        ),
+    )
     if any(
         char not in _NAME_PUNCTUATION and unicodedata.category(char)[0] not in "LM" for char in name
     ):
@@ -99,22 +101,17 @@ def clean_street_address(value: str) -> str:
     address = _tidy(value)
     if not address:
         raise ValidationError(_("Please enter the street, building and room."), code="required")
-    if any(char in MARKUP for char in address):
-        raise ValidationError(
-            _(
-                'An address cannot contain the characters < > & " ` { } or \\. Please type '
-                "the street, building and room only."
-            ),
-            code="markup",
-        )
-    if any(_hidden(char) for char in address):
-        raise ValidationError(
-            _(
-                "The address contains a line break or an invisible character. Please type it "
-                "on one line, without copying it from elsewhere."
-            ),
-            code="control",
-        )
+    _refuse_hidden(
+        address,
+        markup=_(
+            'An address cannot contain the characters < > & " ` { } or \\. Please type '
+            "the street, building and room only."
+        ),
+        hidden=_(
+            "The address contains a line break or an invisible character. Please type it "
+            "on one line, without copying it from elsewhere."
+        ),
+    )
     return address
 
 

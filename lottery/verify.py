@@ -223,6 +223,18 @@ def parse_numbers(data: bytes) -> list[int]:
     return numbers
 
 
+def _pool_file_problems(certificate: dict, pool_digest: str, pool: list) -> list:
+    """Whether the pool file is the one the certificate describes: its digest and its size."""
+    problems = []
+    if pool_digest != certificate.get("pool_digest"):
+        problems.append(
+            f"pool digest: file {pool_digest}, certificate {certificate.get('pool_digest')}"
+        )
+    if len(pool) != certificate.get("pool_size"):
+        problems.append(f"pool size: file {len(pool)}, certificate {certificate.get('pool_size')}")
+    return problems
+
+
 def verify(certificate: dict, pool_data: bytes, winners_data: bytes) -> list[str]:
     """What differs between a published draw and its recomputation; empty when all matches."""
     problems = []
@@ -238,12 +250,7 @@ def verify(certificate: dict, pool_data: bytes, winners_data: bytes) -> list[str
         return [f"winners.txt: {error}"]
 
     pool_digest = hashlib.sha256(pool_data).hexdigest()
-    if pool_digest != certificate.get("pool_digest"):
-        problems.append(
-            f"pool digest: file {pool_digest}, certificate {certificate.get('pool_digest')}"
-        )
-    if len(pool) != certificate.get("pool_size"):
-        problems.append(f"pool size: file {len(pool)}, certificate {certificate.get('pool_size')}")
+    problems.extend(_pool_file_problems(certificate, pool_digest, pool))
     winners_digest = hashlib.sha256(winners_data).hexdigest()
     if winners_digest != certificate.get("winners_digest"):
         stated = certificate.get("winners_digest")
@@ -294,12 +301,7 @@ def check_number(
         return [], [f"pool.txt: {error}"]
     report, problems = [], []
     pool_digest = hashlib.sha256(pool_data).hexdigest()
-    if pool_digest != certificate.get("pool_digest"):
-        problems.append(
-            f"pool digest: file {pool_digest}, certificate {certificate.get('pool_digest')}"
-        )
-    if len(pool) != certificate.get("pool_size"):
-        problems.append(f"pool size: file {len(pool)}, certificate {certificate.get('pool_size')}")
+    problems.extend(_pool_file_problems(certificate, pool_digest, pool))
     stated_root = certificate.get("pool_merkle_root")
     levels = merkle_levels(pool)
     if stated_root is None:
