@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.forms.utils import pretty_name
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -125,8 +126,8 @@ class PlainMessages:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            label = field.label or ""
+        for name, field in self.fields.items():
+            label = field.label or pretty_name(name)  # what the form shows beside the field
             mine = {
                 "required": format_lazy(_("Please fill in “{label}”."), label=label),
                 # Django's MaxLengthValidator raises code "max_length"; the field's message for

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from city import roles
 from city.admin import AllowListedLookupsMixin, ReadOnlyMixin
 from city.errors import Refused
+from city.inputs import PlainMessages
 from city.selectors import campaign_get
 from lottery import selectors, services
 from lottery.models import (
@@ -129,7 +130,7 @@ def _moment_field(label, *, required: bool = True) -> forms.DateTimeField:
     )
 
 
-class ExtraDrawForm(forms.Form):
+class ExtraDrawForm(PlainMessages, forms.Form):
     scheduled_at = _moment_field(gettext_lazy("Draw time"))
     pool_cutoff = _moment_field(gettext_lazy("Pool cut-off"))
 
@@ -141,11 +142,11 @@ class ExtraDrawForm(forms.Form):
         return cleaned
 
 
-class NoFieldsForm(forms.Form):
+class NoFieldsForm(PlainMessages, forms.Form):
     """A step that is only a button (start the draw)."""
 
 
-class CommitForm(forms.Form):
+class CommitForm(PlainMessages, forms.Form):
     commitment = forms.CharField(
         label=gettext_lazy(
             "Your commitment (SHA-256 of your 32-byte secret, 64 hex digits). Leave empty and "
@@ -160,7 +161,7 @@ class CommitForm(forms.Form):
 QUOTA_ERROR = gettext_lazy("The quota is a whole number of packs.")
 
 
-class QuotaForm(forms.Form):
+class QuotaForm(PlainMessages, forms.Form):
     quota = forms.IntegerField(
         label=gettext_lazy("Quota (packs)"),
         min_value=0,
@@ -169,7 +170,7 @@ class QuotaForm(forms.Form):
     )
 
 
-class PublicValueForm(forms.Form):
+class PublicValueForm(PlainMessages, forms.Form):
     public_value = forms.CharField(
         label=gettext_lazy("Public value, thrown or read before the witnesses"),
         max_length=1000,
@@ -177,7 +178,7 @@ class PublicValueForm(forms.Form):
     )
 
 
-class RevealForm(forms.Form):
+class RevealForm(PlainMessages, forms.Form):
     secret = forms.CharField(
         label=gettext_lazy("Your secret (64 hex digits)"),
         max_length=200,
@@ -185,7 +186,7 @@ class RevealForm(forms.Form):
     )
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(PlainMessages, forms.Form):
     statement = forms.CharField(
         label=gettext_lazy("Your statement, published with the certificate"),
         max_length=services.STATEMENT_MAX,
@@ -197,7 +198,7 @@ class SignOffForm(forms.Form):
     )
 
 
-class PostponeForm(forms.Form):
+class PostponeForm(PlainMessages, forms.Form):
     scheduled_at = _moment_field(gettext_lazy("New draw time"))
     pool_cutoff = _moment_field(
         gettext_lazy("New pool cut-off (empty: the usual time the evening before)"),
@@ -206,12 +207,12 @@ class PostponeForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason, shown to residents"), max_length=200)
 
 
-class PurchaseWindowForm(forms.Form):
+class PurchaseWindowForm(PlainMessages, forms.Form):
     opens = _moment_field(gettext_lazy("Purchase window opens"))
     closes = _moment_field(gettext_lazy("Purchase window closes"))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainMessages, forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason, shown to residents"), max_length=200)
 
 

@@ -10,13 +10,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from city.admin import AllowListedLookupsMixin, ReadOnlyMixin, SafeActionsMixin
+from city.inputs import PlainMessages
 from city.phones import mask_phone
 from orders.models import Order, Partner
 from orders.services import PartnerExists, partner_create, partner_revoke
 from pickup.selectors import staff_scoped
 
 
-class PartnerForm(forms.Form):
+class PartnerForm(PlainMessages, forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
 
 

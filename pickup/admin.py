@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from city import roles
 from city.admin import AllowListedLookupsMixin, SafeActionsMixin, in_group
 from city.errors import Refused
+from city.inputs import PlainMessages
 from pickup.models import (
     Batch,
     CollectAtPoint,
@@ -132,7 +133,7 @@ def _recorded(request, step: Step, count: int) -> None:
     )
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(PlainMessages, forms.Form):
     missing = forms.CharField(
         label=_("Winning numbers missing from the delivery (one per line; empty if none)"),
         required=False,
@@ -140,7 +141,7 @@ class ReceiptForm(forms.Form):
     )
 
 
-class NumbersForm(forms.Form):
+class NumbersForm(PlainMessages, forms.Form):
     numbers = forms.CharField(
         label=_("Winning numbers (typed or scanned, one per line or separated by commas)"),
         required=False,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from city import roles
+from city.inputs import PlainMessages
 from city.models import AuditAction, AuditEntry
 from lottery.models import DrawLog
 from lottery.selectors import draw_log_label, draw_log_sentence
@@ -322,7 +323,7 @@ def audit_lines(rows: list[Row]) -> list[Line]:
 # --- the page -----------------------------------------------------------------------------------
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(PlainMessages, forms.Form):
     actor = forms.CharField(label=_("by (user name)"), max_length=150, required=False)
     action = forms.ChoiceField(label=_("action"), required=False)
     target = forms.CharField(

@@ -137,7 +137,7 @@ def _pk(value) -> int | None:
 DASHBOARD_MAX_DAYS = 366
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(PlainMessages, forms.Form):
     """The dashboard's filters, from the query string: a district (or all) and a range of
     Shanghai dates, both ends included."""
 
