@@ -29,7 +29,12 @@ from portal.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
 from reservations import devices, limits
 from reservations.identity import IdentityUnavailable
 from reservations.models import ReservationState, Resident
-from reservations.selectors import cooldown_ends, pending_wins_apply, reserve_again_after_cancel
+from reservations.selectors import (
+    cooldown_ends,
+    pending_wins_apply,
+    reserve_again_after_cancel,
+    reserve_opens,
+)
 from reservations.services import (
     SIGN_IN_CODE_MINUTES,
     reservation_cancel,
@@ -199,29 +204,6 @@ LIVE_PAGE_STATES = frozenset(
 )
 
 
-def _reserve_opens(*, config, resident, window, cooldown, now) -> dict | None:
-    """When the "Reserve" button next works for this resident, for the page to say instead of
-    showing a button that would only be refused: the next window's opening, or after a win
-    the first opening from the day the cooldown ends (rule 7). `at` is None when the district
-    has no window at all. None when the button works now. The POST checks every rule anyway."""
-    if window is None:
-        return None
-    if cooldown is not None:
-        start = datetime.datetime.combine(
-            cooldown, datetime.time(0), tzinfo=timezone.get_default_timezone()
-        )
-        later = window_status(config=config, district=resident.district, now=start)
-        at = start if later.open else later.next_opening
-    elif window.open:
-        return None
-    else:
-        at = window.next_opening
-    if at is None:
-        return {"at": None, "day": ""}
-    days = (timezone.localtime(at).date() - timezone.localtime(now).date()).days
-    return {"at": at, "day": {0: "today", 1: "tomorrow"}.get(days, "")}
-
-
 @resident_required
 def me(request):
     resident = _resident(request)
@@ -246,7 +228,7 @@ def me(request):
         "cooldown_ends": cooldown,
         # Asked only where the reserve step shows: verified, with an address, nothing live.
         "reserve_opens": (
-            _reserve_opens(
+            reserve_opens(
                 config=config, resident=resident, window=window, cooldown=cooldown, now=now
             )
             if can_reserve and not live

@@ -55,10 +55,42 @@ def reserve_again_after_cancel(
     if not status.open:
         return ReserveAgain(opens=status.next_opening)
     local = timezone.localtime(now)
-    window = next(w for w in status.windows if w.contains(local.time()))
+    window = next((w for w in status.windows if w.contains(local.time())), None)
+    if window is None:  # open by the status, yet no window holds this instant: say the next
+        return ReserveAgain(opens=status.next_opening)
     return ReserveAgain(
         until=datetime.datetime.combine(local.date(), window.closes_at, local.tzinfo)
     )
+
+
+def reserve_opens(
+    *,
+    config: CampaignConfig,
+    resident,
+    window,
+    cooldown: datetime.date | None,
+    now: datetime.datetime,
+) -> dict | None:
+    """When the "Reserve" button next works for this resident, for the page to say instead of
+    showing a button that would only be refused: the next window's opening, or after a win
+    the first opening from the day the cooldown ends (rule 7). `at` is None when the district
+    has no window at all. None when the button works now. The POST checks every rule anyway."""
+    if window is None:
+        return None
+    if cooldown is not None:
+        start = datetime.datetime.combine(
+            cooldown, datetime.time(0), tzinfo=timezone.get_default_timezone()
+        )
+        later = window_status(config=config, district=resident.district, now=start)
+        at = start if later.open else later.next_opening
+    elif window.open:
+        return None
+    else:
+        at = window.next_opening
+    if at is None:
+        return {"at": None, "day": ""}
+    days = (timezone.localtime(at).date() - timezone.localtime(now).date()).days
+    return {"at": at, "day": {0: "today", 1: "tomorrow"}.get(days, "")}
 
 
 def live_reservation(*, resident) -> Reservation | None:
