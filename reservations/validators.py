@@ -58,7 +58,7 @@ _EIGHTEEN_RE = re.compile(r"[0-9]{17}[0-9X]")
 _EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
 
-def _check_char(first17: str) -> str:
+def check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character."""
     total = sum(int(digit) * weight for digit, weight in zip(first17, CHECK_WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]
@@ -151,7 +151,7 @@ def validate_resident_id(value: str, *, today: datetime.date | None = None) -> s
         raise ValidationError(message, code="province")
     if not _is_birth_date(number[6:14], today):
         raise ValidationError(_BIRTH_DATE_MESSAGE, code="birth_date")
-    if _check_char(number[:17]) != number[17]:
+    if check_char(number[:17]) != number[17]:
         raise ValidationError(_CHECKSUM_MESSAGE, code="checksum")
     return number
 
@@ -172,7 +172,7 @@ def _check_eighteen(
         raise ValidationError(message, code="format")
     if not _is_birth_date(number[6:14], today):
         raise ValidationError(_BIRTH_DATE_MESSAGE, code="format")
-    if _check_char(number[:17]) != number[17]:
+    if check_char(number[:17]) != number[17]:
         raise ValidationError(_CHECKSUM_MESSAGE, code="format")
 
 

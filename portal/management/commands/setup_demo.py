@@ -14,7 +14,7 @@ from pickup.models import PickupPoint
 from pickup.services import pickup_staff_assign
 from reservations.models import Resident, User
 from reservations.services import document_hash, staff_account_set
-from reservations.validators import CHECK_CHARS, CHECK_WEIGHTS, DocumentType
+from reservations.validators import DocumentType, check_char
 
 # Demo accounts for a developer's machine: one per staff role, with well-known passwords.
 DEMO_ACCOUNTS = [
@@ -43,8 +43,7 @@ def _unused_phone() -> str:
 
 def _resident_id(sequence: int) -> str:
     first17 = f"{_DOCUMENT_PREFIX}{sequence:03d}"
-    total = sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS, strict=True))
-    return first17 + CHECK_CHARS[total % 11]
+    return first17 + check_char(first17)
 
 
 def _unused_resident_id() -> str:
