@@ -6,6 +6,7 @@ never reading the pool again. The hashing is verify.py's (the file the public ru
 server and the verifier cannot disagree on the tree.
 """
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
 from lottery.verify import EMPTY_ROOT, leaf_hash, node_hash
@@ -21,9 +22,19 @@ def build_levels(numbers: Iterable[int]) -> list[bytes]:
     leaves = bytearray()
     for number in numbers:
         leaves += leaf_hash(number)
+    return _levels_above(bytes(leaves))
+
+
+def build_levels_from_lines(lines: Iterable[bytes], sha256=hashlib.sha256) -> list[bytes]:
+    """`build_levels` from the pool file's lines (eight ASCII digits each, no line break), as
+    the draw holds them: the same leaves, without making a number of each line."""
+    return _levels_above(b"".join([sha256(b"\x00" + line).digest() for line in lines]))
+
+
+def _levels_above(leaves: bytes) -> list[bytes]:
     if not leaves:
         return []
-    levels = [bytes(leaves)]
+    levels = [leaves]
     level = levels[0]
     while len(level) > HASH_SIZE:
         count = len(level) // HASH_SIZE

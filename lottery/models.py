@@ -92,6 +92,11 @@ class Draw(models.Model):
     pool_digest = models.CharField(_("pool digest"), max_length=64, blank=True)
     winners_count = models.PositiveIntegerField(_("winners"), null=True, blank=True)
     winners_digest = models.CharField(_("winners digest"), max_length=64, blank=True)
+    # DOMAIN "Per-number proofs": the pool's RFC 6962 Merkle root, and the (rank, number) of the
+    # last winner, so one number's membership and outcome can be checked without the files.
+    pool_merkle_root = models.CharField(_("pool Merkle root"), max_length=64, blank=True)
+    cutoff_rank = models.CharField(_("cut-off rank"), max_length=64, blank=True)
+    cutoff_number = models.PositiveIntegerField(_("cut-off number"), null=True, blank=True)
     purchase_opens_at = models.DateTimeField(_("purchase window opens"), null=True, blank=True)
     purchase_closes_at = models.DateTimeField(_("purchase window closes"), null=True, blank=True)
     closed_at = models.DateTimeField(_("pool closed at"), null=True, blank=True)

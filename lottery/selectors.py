@@ -2,7 +2,9 @@
 win?": numbers only, nothing personal), the schedule notice residents' pages show, and wins
 recorded but not yet settled onto their reservations (`pending_wins_apply`)."""
 
+import bisect
 import datetime
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,6 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from city.models import CampaignConfig, District
 from city.selectors import campaign_get
+from lottery import merkle
+from lottery import verify as algorithm
 from lottery.models import (
     DRAWN_STATES,
     POOL_CLOSED_STATES,
@@ -31,6 +35,35 @@ from reservations.models import Reservation, ReservationState
 from reservations.selectors import lapsed_wins_count, pending_wins_apply
 
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
+
+
+def number_proof(*, draw: Draw, number: int) -> dict | None:
+    """`/draws/<id>/proof`: one number's place in a drawn draw's pool (DOMAIN "Per-number
+    proofs"): its index and RFC 6962 audit path to the certificate's Merkle root, its rank and
+    whether it won by the published rule. None when the draw is not drawn."""
+    if draw.status not in DRAWN_STATES or not draw.pool_merkle_root:
+        return None
+    text = f"{number:08d}"
+    pool = algorithm.parse_numbers(
+        bytes(DrawFile.objects.get(draw=draw, name=DrawFile.Name.POOL).content)
+    )
+    index = bisect.bisect_left(pool, number)
+    if index == len(pool) or pool[index] != number:
+        return {"number": text, "in_pool": False}
+    levels = merkle.build_levels(pool)
+    key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
+    rank = algorithm.rank(key, number)
+    cut = (bytes.fromhex(draw.cutoff_rank), draw.cutoff_number) if draw.cutoff_rank else None
+    return {
+        "number": text,
+        "in_pool": True,
+        "index": index,
+        "pool_size": len(pool),
+        "audit_path": [sibling.hex() for sibling in merkle.audit_path(index, levels)],
+        "root": draw.pool_merkle_root,
+        "rank": rank.hex(),
+        "won": cut is not None and (rank, number) <= cut,
+    }
 
 
 def _iso(moment) -> str | None:
@@ -84,12 +117,23 @@ def certificate_of(*, draw: Draw) -> dict:
         "quota": draw.quota,
         "winners_count": draw.winners_count if drawn else None,
         "winners_digest": draw.winners_digest or None,
+        # DOMAIN "Per-number proofs"; null before the draw (and the cut-off when nobody won).
+        "pool_merkle_root": draw.pool_merkle_root or None,
+        "cutoff_rank": draw.cutoff_rank or None,
+        "cutoff_number": draw.cutoff_number,
         "purchase_opens_at": _iso(draw.purchase_opens_at),
         "purchase_closes_at": _iso(draw.purchase_closes_at),
         # Win rates by district and by reservation day with chi-square tests; null until the
         # figures are made, just after the draw.
         "fairness": draw.fairness,
     }
+
+
+def certificate_json(*, draw: Draw) -> bytes:
+    """The exact bytes `/draws/<id>/certificate.json` serves (UTF-8 JSON, two-space indent, one
+    final line break): what a certificate's SHA-256 is taken over."""
+    text = json.dumps(certificate_of(draw=draw), ensure_ascii=False, indent=2)
+    return (text + "\n").encode()
 
 
 # Below this expected count in any cell the chi-square p-value is only an approximation (the

@@ -31,7 +31,7 @@ from city.phones import committee_recipient, phone_e164
 from city.selectors import campaign_get
 from city.services import audit_record
 from lottery import fairness as fairness_test
-from lottery import ranking
+from lottery import merkle, ranking
 from lottery import verify as algorithm
 from lottery.models import (
     DRAWN_STATES,
@@ -900,7 +900,12 @@ def draw_run(
     key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
     report("ranking the pool", 15)
     winning = ranking.winning_lines(key, lines, draw.quota or 0)
+    report("the pool's Merkle tree", 45)
+    tree = merkle.build_levels_from_lines(lines)
     del lines
+    # The last winner in (rank, number) order: a number won exactly when it is not after it.
+    rank_of = ranking.line_ranker(key)
+    cut = max(((rank_of(line), line) for line in winning), default=None)
     winners_file = b"".join(line + b"\n" for line in winning)
     chosen = [int(line) for line in winning]
     winners_digest = hashlib.sha256(winners_file).hexdigest()
@@ -945,6 +950,9 @@ def draw_run(
             to=DrawStatus.DRAWN,
             winners_count=len(chosen),
             winners_digest=winners_digest,
+            pool_merkle_root=merkle.root(tree).hex(),
+            cutoff_rank=cut[0].hex() if cut else "",
+            cutoff_number=int(cut[1]) if cut else None,
             drawn_at=now,
             purchase_opens_at=locked.purchase_opens_at,
             purchase_closes_at=locked.purchase_closes_at,

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.http import (
     FileResponse,
     Http404,
+    HttpResponse,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from city.inputs import typed_code
 from lottery import selectors
-from lottery.models import Draw, DrawFile
+from lottery.models import DRAWN_STATES, Draw, DrawFile
 
 VERIFIER = Path(__file__).with_name("verify.py")
 
@@ -44,10 +45,28 @@ def draw_detail(request, draw_id: int):
 @require_GET
 def certificate(request, draw_id: int):
     draw = get_object_or_404(Draw, pk=draw_id)
-    response = JsonResponse(
-        selectors.certificate_of(draw=draw), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    response = HttpResponse(
+        selectors.certificate_json(draw=draw), content_type="application/json; charset=utf-8"
     )
     response["Access-Control-Allow-Origin"] = "*"  # anyone may check a draw from anywhere
+    return response
+
+
+@require_GET
+def proof(request, draw_id: int):
+    """One number's membership and outcome, checkable against the certificate (DOMAIN
+    "Per-number proofs"); 404 until the draw is drawn."""
+    draw = Draw.objects.filter(pk=draw_id).first()
+    raw = request.GET.get("number") or ""
+    # "1234 5678", "1234-5678" and full-width digits are the same number (city.inputs).
+    number = typed_code(raw.strip()[:40])
+    if draw is None or draw.status not in DRAWN_STATES:
+        response = JsonResponse({"error": "not_drawn", "draw": draw_id}, status=404)
+    elif not re.fullmatch(r"[0-9]{8}", number):
+        response = JsonResponse({"error": "invalid", "number": raw}, status=400)
+    else:
+        response = JsonResponse(selectors.number_proof(draw=draw, number=int(number)))
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
