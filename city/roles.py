@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Run the ceremony: plan, close, fix the public value, start, postpone, cancel, pause.
         "lottery.draw": ("view", "run_ceremony"),
         "lottery.drawlog": ("view",),
+        "lottery.sealedcertificate": ("view",),
         # Read the outbox, and retry failed messages.
         "notifications.outboxmessage": ("view", "change"),
         # The admin home's figures and charts (portal.dashboard_views).
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Commit, reveal and sign off (with membership of this group: lottery.admin).
         "lottery.draw": ("view", "notarise"),
         "lottery.drawlog": ("view",),
+        "lottery.sealedcertificate": ("view",),
         "lottery.supplyarrival": ("view",),
         "portal.dashboard": ("view",),
         "city.auditentry": ("view",),

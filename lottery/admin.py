@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,6 +39,7 @@ from lottery.models import (
     DrawLog,
     DrawStatus,
     SchedulePause,
+    SealedCertificate,
     SupplyArrival,
 )
 from lottery.schedule import draw_pool_cutoff
@@ -996,3 +998,22 @@ class DrawLogAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("what happened"))
     def sentence(self, entry: DrawLog) -> str:
         return draw_log_sentence(entry)
+
+
+@admin.register(SealedCertificate)
+class SealedCertificateAdmin(AllowListedLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
+    """The ledger, as sealed at each sign-off: read here, written only by the sign-off (and
+    refused by the database for anything else)."""
+
+    list_display = ["id", "draw", "sealed_at", "certificate_sha256", "previous_certificate_sha256"]
+    fields = readonly_fields = [
+        "draw",
+        "sealed_at",
+        "certificate_sha256",
+        "previous_certificate_sha256",
+        "certificate",
+    ]
+
+    @admin.display(description=gettext_lazy("certificate"))
+    def certificate(self, sealed: SealedCertificate):
+        return format_html("<pre>{}</pre>", bytes(sealed.content).decode())

@@ -289,3 +289,64 @@ class DrawLog(models.Model):
             "id": self.draw_id,
             "action": draw_log_label(self.action),
         }
+
+
+# A SHA-256 digest as the certificates and the ledger write it: 64 lower-case hex digits.
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+class SealedCertificate(models.Model):
+    """A draw's certificate as the notary signed it off, byte for byte, and a link in the public
+    ledger (`/draws/ledger.json`): the SHA-256 of its bytes and of the certificate sealed before
+    it. Kept apart from the draw row, which later steps (lapses) still update. Database triggers
+    refuse UPDATE, DELETE and TRUNCATE, and an insert that does not extend the chain's head
+    (lottery 0015); the unique previous digest, the first's NULL included, forbids a fork."""
+
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="+")
+    sealed_at = models.DateTimeField(_("sealed at"))
+    content = models.BinaryField(_("certificate"))
+    certificate_sha256 = models.CharField(_("certificate SHA-256"), max_length=64)
+    previous_certificate_sha256 = models.CharField(
+        _("previous certificate's SHA-256"), max_length=64, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("sealed certificate")
+        verbose_name_plural = _("sealed certificates")
+        constraints = [
+            models.UniqueConstraint(fields=["draw"], name="one_sealed_certificate_per_draw"),
+            models.UniqueConstraint(
+                fields=["certificate_sha256"], name="sealed_certificate_digest_unique"
+            ),
+            # One chain: each certificate follows exactly one other, and only one is first.
+            models.UniqueConstraint(
+                fields=["previous_certificate_sha256"],
+                nulls_distinct=False,
+                name="sealed_certificate_one_successor_each",
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate_sha256__regex=SHA256_HEX),
+                name="sealed_certificate_digest_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(previous_certificate_sha256__isnull=True)
+                | Q(previous_certificate_sha256__regex=SHA256_HEX),
+                name="sealed_certificate_previous_digest_format",
+            ),
+            # The digest is of the bytes kept, not merely claimed.
+            models.CheckConstraint(
+                condition=Q(
+                    certificate_sha256=models.Func(
+                        models.Func(F("content"), function="sha256"),
+                        models.Value("hex"),
+                        function="encode",
+                        output_field=models.CharField(),
+                    )
+                ),
+                name="sealed_certificate_digest_of_its_bytes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.draw_id} {self.certificate_sha256[:8]}…"

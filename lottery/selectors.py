@@ -28,6 +28,7 @@ from lottery.models import (
     DrawLog,
     DrawStatus,
     SchedulePause,
+    SealedCertificate,
     SupplyArrival,
 )
 from lottery.schedule import draw_pool_cutoff, draw_schedule_next, purchase_window
@@ -98,8 +99,12 @@ def won_purchase_window(*, number: int) -> tuple[datetime.datetime, datetime.dat
     return purchase_window(config=campaign_get(), reservation=reservation)
 
 
-def certificate_of(*, draw: Draw) -> dict:
-    """`/draws/<id>/certificate.json`; each value null until its step has happened."""
+def certificate_values(
+    *, draw: Draw, sealed_at: datetime.datetime | None, previous_sha256: str | None
+) -> dict:
+    """A certificate's values from the draw row; each value null until its step has happened.
+    The live builder: sealing (`lottery.services.draw_sign_off`) calls it with the seal's time
+    and the ledger head's digest; lottery 0015 keeps a frozen copy for the draws it sealed."""
     drawn = draw.status in DRAWN_STATES
     return {
         "id": draw.pk,
@@ -126,14 +131,86 @@ def certificate_of(*, draw: Draw) -> dict:
         # Win rates by district and by reservation day with chi-square tests; null until the
         # figures are made, just after the draw.
         "fairness": draw.fairness,
+        # The notary's sign-off, and the seal: null until the certificate is sealed.
+        "notary_statement": draw.notary_statement,
+        "notarial_certificate_number": draw.notarial_certificate_number,
+        "sealed_at": _iso(sealed_at),
+        "previous_certificate_sha256": previous_sha256,
     }
 
 
+def certificate_bytes(values: dict) -> bytes:
+    """A certificate as served and sealed: UTF-8 JSON, two-space indent, one final line break.
+    What its SHA-256 is taken over."""
+    return (json.dumps(values, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def sealed_certificate_of(*, draw_id: int) -> SealedCertificate | None:
+    return SealedCertificate.objects.filter(draw_id=draw_id).first()
+
+
 def certificate_json(*, draw: Draw) -> bytes:
-    """The exact bytes `/draws/<id>/certificate.json` serves (UTF-8 JSON, two-space indent, one
-    final line break): what a certificate's SHA-256 is taken over."""
-    text = json.dumps(certificate_of(draw=draw), ensure_ascii=False, indent=2)
-    return (text + "\n").encode()
+    """The exact bytes `/draws/<id>/certificate.json` serves: once signed off, the sealed bytes
+    (whatever later happens to the draw row); before, the certificate as it stands."""
+    sealed = sealed_certificate_of(draw_id=draw.pk)
+    if sealed is not None:
+        return bytes(sealed.content)
+    return certificate_bytes(certificate_values(draw=draw, sealed_at=None, previous_sha256=None))
+
+
+def certificate_of(*, draw: Draw) -> dict:
+    """`/draws/<id>/certificate.json`'s values (the sealed ones once signed off)."""
+    return json.loads(certificate_json(draw=draw))
+
+
+def certificates_of(*, draws: list[Draw]) -> dict[int, dict]:
+    """`certificate_of` for many draws, by draw id, with one query for their seals."""
+    sealed = {
+        row.draw_id: json.loads(bytes(row.content))
+        for row in SealedCertificate.objects.filter(draw__in=[draw.pk for draw in draws])
+    }
+    return {
+        draw.pk: sealed.get(draw.pk)
+        or certificate_values(draw=draw, sealed_at=None, previous_sha256=None)
+        for draw in draws
+    }
+
+
+# --- the ledger: every sealed certificate's digest, chained ------------------------------------
+
+
+def ledger() -> list[dict]:
+    """`/draws/ledger.json`: the sealed certificates in sealing order, each with its digest and
+    the digest of the one before (null for the first)."""
+    rows = SealedCertificate.objects.order_by("id").values_list(
+        "draw_id", "sealed_at", "certificate_sha256", "previous_certificate_sha256"
+    )
+    return [
+        {
+            "draw": draw_id,
+            "sealed_at": _iso(sealed_at),
+            "certificate_sha256": digest,
+            "previous_certificate_sha256": previous,
+        }
+        for draw_id, sealed_at, digest, previous in rows
+    ]
+
+
+def ledger_head() -> dict | None:
+    """The ledger's latest row ({"draw", "sealed_at", "certificate_sha256"}), read out at the
+    next ceremony and kept in the notary's records; None before the first seal."""
+    row = (
+        SealedCertificate.objects.order_by("-id")
+        .values("draw_id", "sealed_at", "certificate_sha256")
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        "draw": row["draw_id"],
+        "sealed_at": row["sealed_at"],
+        "certificate_sha256": row["certificate_sha256"],
+    }
 
 
 # Below this expected count in any cell the chi-square p-value is only an approximation (the

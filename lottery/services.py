@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from city import roles
 from city.errors import Refused
 from city.models import AuditAction, District
 from city.phones import committee_recipient, phone_e164
@@ -42,10 +43,13 @@ from lottery.models import (
     DrawLog,
     DrawStatus,
     SchedulePause,
+    SealedCertificate,
     SupplyArrival,
 )
 from lottery.schedule import draw_pool_cutoff, purchase_window_from
 from lottery.selectors import (
+    certificate_bytes,
+    certificate_values,
     local_minute,
     regular_draws_pool_open,
     schedule_pause_in_force,
@@ -64,6 +68,7 @@ logger = logging.getLogger(__name__)
 # Beat keeps this many regular draws made ahead of time (rule 5: every 2 days, so 4 days).
 SLOTS_AHEAD = 2
 SCHEDULE_LOCK_KEY = 0x5055_4855_4901  # any constant the project uses for nothing else
+SEAL_LOCK_KEY = 0x5055_4855_4903  # held while a certificate is sealed onto the ledger
 # A committee's win message lists its numbers; this many keep it within two SMS segments.
 NUMBERS_PER_COMMITTEE_MESSAGE = 3
 
@@ -1021,6 +1026,50 @@ def _certificate_number(number: str) -> str:
     return number
 
 
+def notary_may_sign_off(user: User) -> bool:
+    """Whether `user` may sign off a certificate: the notarise permission and membership of the
+    notary group, as the admin's ceremony asks (a superuser holds every permission, but whoever
+    runs a draw does not notarise it: separation of duties)."""
+    return (
+        user.is_active
+        and user.has_perm("lottery.notarise")
+        and user.groups.filter(name=roles.NOTARY).exists()
+    )
+
+
+def _seal_lock() -> None:
+    """Serialise sealing for the transaction: two sign-offs at the same moment read the same
+    ledger head, and without this one would fail on the unique previous digest (the backstop)
+    instead of sealing after the other."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
+
+
+def _check_final(draw: Draw) -> None:
+    """Sign-off seals the certificate: everything it carries must be final by then. The
+    purchase window is (`draw_set_purchase_window` refuses once the draw has run) and so are
+    the draw's results; the fairness figures are made just after the draw, and must be there."""
+    if draw.status != DrawStatus.DRAWN:
+        raise Refused(
+            "wrong_state",
+            _("This draw is %(status)s; that step is not possible now.")
+            % {"status": draw.get_status_display()},
+        )
+    if draw.fairness is None:
+        raise Refused(
+            "not_final",
+            _(
+                "The fairness figures are not made yet, and the sealed certificate carries "
+                "them: try the sign-off again in a minute."
+            ),
+        )
+    if not draw.pool_merkle_root:
+        raise Refused(
+            "not_final",
+            _("The pool's Merkle root is not recorded yet, and the sealed certificate carries it."),
+        )
+
+
 def draw_sign_off(
     *,
     draw: Draw,
@@ -1030,10 +1079,21 @@ def draw_sign_off(
     certificate_number: str,
 ) -> Draw:
     """The notary's recorded sign-off of the certificate: who, when, the digests signed, their
-    statement and the notarial certificate's number (shown on the public draw page)."""
+    statement and the notarial certificate's number (shown on the public draw page); and the
+    certificate sealed, in the same transaction, as the next link of the public ledger.
+
+    Refused, saying why, until everything the certificate carries is final: the fairness
+    figures are made here if beat has not made them yet.
+    """
     statement = _statement(statement)
     certificate_number = _certificate_number(certificate_number)
+    # Outside the sealing transaction: a whole pass over the pool, which the lock need not wait
+    # for (the figures are the same however often they are made).
+    if draw.fairness is None:
+        draw_fairness_compute(draw=draw)
     with transaction.atomic():
+        _seal_lock()
+        _check_final(Draw.objects.select_for_update().get(pk=draw.pk))
         _move(
             draw,
             from_states=[DrawStatus.DRAWN],
@@ -1053,7 +1113,27 @@ def draw_sign_off(
             certificate_number=certificate_number,
             statement=statement,
         )
+        _seal(draw, now=now)
     return draw
+
+
+def _seal(draw: Draw, *, now: datetime.datetime) -> SealedCertificate:
+    """The certificate's bytes kept for good, linked to the ledger's head. Under `_seal_lock`."""
+    head = SealedCertificate.objects.order_by("-id").only("sealed_at", "certificate_sha256").first()
+    # The ledger's times never go back, even when a sign-off that read the clock first seals
+    # second.
+    sealed_at = max(now, head.sealed_at) if head else now
+    previous = head.certificate_sha256 if head else None
+    content = certificate_bytes(
+        certificate_values(draw=draw, sealed_at=sealed_at, previous_sha256=previous)
+    )
+    return SealedCertificate.objects.create(
+        draw=draw,
+        sealed_at=sealed_at,
+        content=content,
+        certificate_sha256=hashlib.sha256(content).hexdigest(),
+        previous_certificate_sha256=previous,
+    )
 
 
 def draw_fairness_compute(*, draw: Draw) -> dict | None:

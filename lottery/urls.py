@@ -5,6 +5,7 @@ from lottery import views
 urlpatterns = [
     path("draws/", views.draws, name="draws"),
     path("draws/verify.py", views.verifier, name="verifier"),
+    path("draws/ledger.json", views.ledger, name="ledger"),
     path("draws/<int:draw_id>/", views.draw_detail, name="draw"),
     path("draws/<int:draw_id>/certificate.json", views.certificate, name="certificate"),
     path("draws/<int:draw_id>/pool.txt", views.pool_file, name="pool_file"),

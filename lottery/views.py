@@ -25,7 +25,12 @@ VERIFIER = Path(__file__).with_name("verify.py")
 @require_GET
 def draws(request):
     coming, past = selectors.draws_for_calendar()
-    context = {"coming": coming, "past": past, "notice": selectors.schedule_notice()}
+    context = {
+        "coming": coming,
+        "past": past,
+        "notice": selectors.schedule_notice(),
+        "ledger_head": selectors.ledger_head(),
+    }
     return render(request, "lottery/draws.html", context)
 
 
@@ -38,6 +43,8 @@ def draw_detail(request, draw_id: int):
         # The figures as read here (district names in the reader's language, the caveat);
         # certificate.json publishes them as computed.
         "fairness": selectors.fairness_display(fairness=draw.fairness),
+        "sealed": selectors.sealed_certificate_of(draw_id=draw.pk),
+        "ledger_head": selectors.ledger_head(),
     }
     return render(request, "lottery/draw.html", context)
 
@@ -49,6 +56,14 @@ def certificate(request, draw_id: int):
         selectors.certificate_json(draw=draw), content_type="application/json; charset=utf-8"
     )
     response["Access-Control-Allow-Origin"] = "*"  # anyone may check a draw from anywhere
+    return response
+
+
+@require_GET
+def ledger(request):
+    """Every sealed certificate's digest, chained, in sealing order: it only grows."""
+    response = JsonResponse(selectors.ledger(), safe=False, json_dumps_params={"indent": 2})
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
