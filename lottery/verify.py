@@ -2,6 +2,7 @@
 
     python verify.py certificate.json pool.txt winners.txt
     python verify.py --number NNNNNNNN certificate.json pool.txt [winners.txt]
+    python verify.py --ledger ledger.json CERTIFICATE.json... | FOLDER...
 
 Standard library only, one file: download it from /draws/verify.py, fetch a draw's three files
 from /draws/<id>/, and run it. It recomputes every digest and the winners from the revealed
@@ -36,13 +37,23 @@ power of two below the count, the empty pool's root SHA-256 of nothing. An audit
 rank and number of the last winner in (rank, number) order: n won exactly when
 (rank(n), n) <= (cutoff_rank, cutoff_number). `merkle_levels`, `merkle_root`, `audit_path`,
 `verify_audit_path` and `cutoff` are those rules; `--number` checks one number with them.
+
+Sealed certificates (docs/draws.md, "The ledger"): each certificate signed off is sealed, its
+bytes kept for good, and /draws/ledger.json lists them in sealing order, each row
+{"draw", "sealed_at", "certificate_sha256", "previous_certificate_sha256"}: the SHA-256 of the
+certificate's exact bytes, and of the certificate sealed before it (null for the first), which
+the certificate itself carries too. `--ledger` checks every link of the ledger, the order of
+its times, and every certificate given (files, or folders of *.json files) against its row; it
+reports the first break and exits 1, or exits 0 with a summary. `check_ledger` is that check.
 """
 
 import bisect
+import datetime
 import hashlib
 import heapq
 import hmac
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
@@ -393,13 +404,148 @@ def main_number(argv: list[str]) -> int:
     return 0
 
 
+SHA256_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def _is_digest(value) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= SHA256_HEX_DIGITS
+
+
+def _moment(value) -> datetime.datetime | None:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def check_ledger(ledger: list, certificates: dict[int, bytes]) -> tuple[str | None, dict]:
+    """The ledger's first break, or None when it is whole, and what was checked.
+
+    Row by row, in the ledger's order: its form; its link (its previous digest is the row
+    before's digest, null for the first); its time (never before the row before's); and, when
+    its certificate is among `certificates` (draw id -> the file's exact bytes), that the bytes
+    hash to the row's digest and say the same draw, time and previous digest. A certificate
+    with no row is a break too.
+    """
+    summary = {"rows": 0, "checked": 0, "head": None}
+    if not isinstance(ledger, list):
+        return "the ledger is not a JSON list", summary
+    previous, previous_at, seen = None, None, set()
+    for place, row in enumerate(ledger, start=1):
+        where = f"row {place}"
+        if not isinstance(row, dict) or not isinstance(row.get("draw"), int):
+            return f"{where}: not a ledger row", summary
+        where = f"row {place} (draw {row['draw']})"
+        digest, link = row.get("certificate_sha256"), row.get("previous_certificate_sha256")
+        sealed_at = _moment(row.get("sealed_at"))
+        if not _is_digest(digest):
+            return f"{where}: certificate_sha256 is not 64 lower-case hex digits", summary
+        if link is not None and not _is_digest(link):
+            return f"{where}: previous_certificate_sha256 is not a digest nor null", summary
+        if sealed_at is None:
+            return f"{where}: sealed_at is not an ISO 8601 time with its offset", summary
+        if row["draw"] in seen:
+            return f"{where}: draw {row['draw']} is sealed twice", summary
+        if link != previous:
+            expected = "null (the first certificate)" if previous is None else previous
+            return (
+                f"{where}: broken link: previous_certificate_sha256 is {link}, but the "
+                f"certificate before it in the ledger has {expected}"
+            ), summary
+        if previous_at is not None and sealed_at < previous_at:
+            return f"{where}: out of order: sealed before the row above it", summary
+        content = certificates.get(row["draw"])
+        if content is not None:
+            if hashlib.sha256(content).hexdigest() != digest:
+                return (
+                    f"{where}: the certificate's SHA-256 is "
+                    f"{hashlib.sha256(content).hexdigest()}, the ledger says {digest}"
+                ), summary
+            try:
+                certificate = json.loads(content)
+            except ValueError:
+                return f"{where}: the certificate is not JSON", summary
+            if not isinstance(certificate, dict) or certificate.get("id") != row["draw"]:
+                return f"{where}: the certificate is not draw {row['draw']}'s", summary
+            if certificate.get("previous_certificate_sha256") != link:
+                return (
+                    f"{where}: the certificate says the one before it is "
+                    f"{certificate.get('previous_certificate_sha256')}, the ledger says {link}"
+                ), summary
+            if _moment(certificate.get("sealed_at")) != sealed_at:
+                return f"{where}: the certificate's sealed_at differs from the ledger's", summary
+            summary["checked"] += 1
+        seen.add(row["draw"])
+        previous, previous_at = digest, sealed_at
+        summary["rows"], summary["head"] = place, digest
+    rowless = sorted(set(certificates) - seen)
+    if rowless:
+        return f"draw {rowless[0]}: its certificate has no row in the ledger", summary
+    return None, summary
+
+
+def _certificate_files(paths: list[str]) -> list[str]:
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            files += sorted(
+                os.path.join(path, name)
+                for name in os.listdir(path)
+                if name.endswith(".json") and name != "ledger.json"
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def main_ledger(argv: list[str]) -> int:
+    if len(argv) < 2:
+        print(
+            "usage: python verify.py --ledger ledger.json [CERTIFICATE.json | FOLDER]...",
+            file=sys.stderr,
+        )
+        return 2
+    certificates: dict[int, bytes] = {}
+    try:
+        with open(argv[1], encoding="utf-8") as file:
+            ledger = json.load(file)
+        for path in _certificate_files(argv[2:]):
+            with open(path, "rb") as file:
+                content = file.read()
+            draw_id = json.loads(content).get("id")
+            if not isinstance(draw_id, int):
+                raise ValueError(f"{path} is not a certificate (no draw id)")
+            if draw_id in certificates:
+                raise ValueError(f"{path}: draw {draw_id}'s certificate is given twice")
+            certificates[draw_id] = content
+    except (OSError, ValueError, AttributeError) as error:
+        print(f"cannot read the files: {error}", file=sys.stderr)
+        return 2
+    broken, summary = check_ledger(ledger, certificates)
+    if broken:
+        print("ledger: BROKEN")
+        print(f"- first break: {broken}")
+        return 1
+    unchecked = summary["rows"] - summary["checked"]
+    print(
+        f"ledger: OK — {summary['rows']} sealed certificates, every link whole, head "
+        f"{summary['head']}; {summary['checked']} certificates match their rows"
+        + (f" ({unchecked} rows without a certificate given)" if unchecked else "")
+    )
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--number":
         return main_number(argv)
+    if argv and argv[0] == "--ledger":
+        return main_ledger(argv)
     if len(argv) != 3:
         print(
             "usage: python verify.py certificate.json pool.txt winners.txt\n"
-            "       python verify.py --number NNNNNNNN certificate.json pool.txt [winners.txt]",
+            "       python verify.py --number NNNNNNNN certificate.json pool.txt [winners.txt]\n"
+            "       python verify.py --ledger ledger.json [CERTIFICATE.json | FOLDER]...",
             file=sys.stderr,
         )
         return 2

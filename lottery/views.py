@@ -37,12 +37,13 @@ def draws(request):
 @require_GET
 def draw_detail(request, draw_id: int):
     draw = get_object_or_404(Draw, pk=draw_id)
+    certificate = selectors.certificate_of(draw=draw)
     context = {
         "draw": draw,
-        "certificate": selectors.certificate_of(draw=draw),
+        "certificate": certificate,
         # The figures as read here (district names in the reader's language, the caveat);
-        # certificate.json publishes them as computed.
-        "fairness": selectors.fairness_display(fairness=draw.fairness),
+        # certificate.json publishes them as computed (and, once sealed, as sealed).
+        "fairness": selectors.fairness_display(fairness=certificate["fairness"]),
         "sealed": selectors.sealed_certificate_of(draw_id=draw.pk),
         "ledger_head": selectors.ledger_head(),
     }

@@ -1,10 +1,12 @@
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from city.errors import Refused
-from lottery import services
+from lottery import selectors, services
 from lottery.models import Draw
 
 
@@ -26,7 +28,8 @@ class Command(BaseCommand):
         "services as the admin: commit, close the pool at this instant, fix the public value, "
         "reveal, draw. Prints the draw id alone on its last line. Refused, it writes nothing; "
         "stopped before the public value, it cancels its draw; stopped after, it says how to "
-        "finish the draw (--finish ID)."
+        "finish the draw (--finish ID). With --sign-off-as NOTARY, it ends with that notary's "
+        "sign-off, which seals the certificate."
     )
 
     def add_arguments(self, parser) -> None:
@@ -44,6 +47,20 @@ class Command(BaseCommand):
             metavar="DRAW_ID",
             help="draw a draw whose public value is fixed and secret revealed, then settle it",
         )
+        parser.add_argument(
+            "--sign-off-as",
+            metavar="USERNAME",
+            help="end with this notary's sign-off, sealing the certificate (the notary role: "
+            "the notarise permission and the notary group; a superuser without it is refused)",
+        )
+        parser.add_argument(
+            "--statement", default=None, help="the notary's statement (default: a standard one)"
+        )
+        parser.add_argument(
+            "--certificate-number",
+            default=None,
+            help="the notarial certificate's number (default: 'run_draw No. <draw id>')",
+        )
 
     def handle(
         self,
@@ -53,8 +70,13 @@ class Command(BaseCommand):
         public_value: str,
         purchase_opens: str | None,
         finish: int | None,
+        sign_off_as: str | None,
+        statement: str | None,
+        certificate_number: str | None,
         **options,
     ) -> None:
+        # Who signs off is checked before anything is written: refused, nothing changes.
+        notary = _notary(sign_off_as) if sign_off_as is not None else None
         start = timezone.now()
         if finish is not None:
             draw = Draw.objects.filter(pk=finish).first()
@@ -97,4 +119,51 @@ class Command(BaseCommand):
             fairness = {}
         for name, test in fairness.items():
             self.stdout.write(f"fairness {name}: chi-square p = {test['p_value']}")
+        if notary is not None:
+            self._sign_off(draw, notary, statement, certificate_number)
         self.stdout.write(str(draw.pk))
+
+    def _sign_off(self, draw: Draw, notary, statement: str | None, number: str | None) -> None:
+        try:
+            services.draw_sign_off(
+                draw=draw,
+                notary=notary,
+                now=timezone.now(),
+                statement=statement
+                if statement is not None
+                else _(
+                    "The notary supervised this scripted draw from the commitment to the draw, "
+                    "and the winners are those the published rule gives."
+                ),
+                certificate_number=number
+                if number is not None
+                else _("run_draw No. %(id)s") % {"id": draw.pk},
+            )
+        except Refused as refusal:  # the draw stands, drawn: the notary signs it off in the admin
+            raise CommandError(
+                _("Draw %(id)s is drawn but not signed off: %(why)s")
+                % {"id": draw.pk, "why": refusal.message}
+            ) from None
+        self.stdout.write(
+            _("signed off by %(notary)s; certificate sealed, SHA-256 %(digest)s")
+            % {
+                "notary": notary.get_username(),
+                "digest": selectors.sealed_certificate_of(draw_id=draw.pk).certificate_sha256,
+            }
+        )
+
+
+def _notary(username: str):
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise CommandError(_("--sign-off-as: there is no user %(name)s.") % {"name": username})
+    if not services.notary_may_sign_off(user):
+        raise CommandError(
+            _(
+                "--sign-off-as: %(name)s does not hold the notary role (the notarise permission "
+                "and the notary group); a superuser is no notary: whoever runs a draw does not "
+                "notarise it."
+            )
+            % {"name": username}
+        )
+    return user
