@@ -118,9 +118,11 @@ def test_a_broken_link_is_found_and_only_the_first_break_reported(downloaded, th
     done = verify(downloaded, "certificates")
     assert done.returncode == 1
     assert done.stdout.count("first break") == 1
-    assert f"row 2 (draw {three_sealed[1].pk}): broken link: previous_certificate_sha256 is " + (
-        "f" * 64
-    ) in done.stdout
+    assert (
+        f"row 2 (draw {three_sealed[1].pk}): broken link: previous_certificate_sha256 is "
+        + ("f" * 64)
+        in done.stdout
+    )
 
 
 def test_a_certificate_whose_own_link_differs_from_its_row_is_found(downloaded, three_sealed):

@@ -48,8 +48,9 @@ def test_run_draw_signed_off_by_a_notary_seals_the_certificate(campaign, notary,
     draw = Draw.objects.get(pk=int(lines[-1]))  # the draw id still alone on the last line
     assert draw.status == DrawStatus.SIGNED_OFF and draw.signed_off_by == notary
     sealed = SealedCertificate.objects.get(draw=draw)
-    assert f"signed off by notary; certificate sealed, SHA-256 {sealed.certificate_sha256}" in (
-        lines[-2]
+    assert (
+        f"signed off by notary; certificate sealed, SHA-256 {sealed.certificate_sha256}"
+        in (lines[-2])
     )
     certificate = json.loads(bytes(sealed.content))
     assert certificate["notary_statement"] == "全程监督。"

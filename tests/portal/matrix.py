@@ -30,7 +30,7 @@ from city.models import CampaignConfig, Community, Suggestion
 from city.reference import fuzhou as fuzhou_data
 from city.services import reference_data_load
 from lottery import services as lottery
-from lottery.models import Draw
+from lottery.models import Draw, SealedCertificate
 from notifications.models import OutboxMessage
 from orders.models import Order
 from orders.services import partner_create
@@ -99,6 +99,26 @@ class World:
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key, made once
 
 
+def _sealed_draw(notary: User) -> SealedCertificate:
+    """A draw nobody won, drawn and signed off: its sealed certificate is the ledger's one row."""
+    draw = lottery.draw_add_extra(
+        scheduled_at=at(2020, 2, 21, 10), pool_cutoff=at(2020, 2, 20, 21), actor=None
+    )
+    lottery.draw_commit(draw=draw, notary=None, commitment=COMMITMENT, now=at(2020, 2, 20, 9))
+    draw = lottery.draw_close_pool(draw=draw, quota=0, actor=None, now=at(2020, 2, 20, 21))
+    draw = lottery.draw_fix_public_value(draw=draw, value="1", actor=None)
+    draw = lottery.draw_reveal(draw=draw, secret=SECRET, notary=None)
+    draw = lottery.draw_run(draw=draw, actor=None, now=at(2020, 2, 21, 10))
+    lottery.draw_sign_off(
+        draw=draw,
+        notary=notary,
+        now=at(2020, 2, 21, 11),
+        statement="全程监督。",
+        certificate_number="(2020)闽榕证字第1号",
+    )
+    return SealedCertificate.objects.get(draw=draw)
+
+
 def world_build() -> World:
     """Residents of two communities (one committee's own, one another's), their reservations, a
     real draw they all won, orders for pickup at two points, parcels and batches, and the rows
@@ -144,6 +164,7 @@ def world_build() -> World:
     )
     # Stock for the coming draws' quotas (the first draw gave out all there was).
     lottery.supply_record(arrived_on=datetime.date(2020, 2, 22), masks=100)
+    sealed = _sealed_draw(users[NOTARY])
     # A draw still ahead, for the ceremony's steps that could succeed.
     coming = lottery.draw_add_extra(
         scheduled_at=at(2099, 3, 1, 10), pool_cutoff=at(2099, 2, 28, 21), actor=None
@@ -191,6 +212,7 @@ def world_build() -> World:
         "reservations.user": users[NOTARY],
         "notifications.outboxmessage": failed,
         "draw_done": Draw.objects.get(pk=own.win.draw_id),  # drawn, to be signed off
+        "lottery.sealedcertificate": sealed,
         "ceremony_draw": ceremony,
     }
     world.objects = {key: value for key, value in objects.items() if value is not None}
