@@ -502,6 +502,10 @@ def _sign_off_consequences(m: Moment, data: dict) -> list[str]:
         )
         % {"number": " ".join(data["certificate_number"].split())},
         _("A sign-off is final: it cannot be edited or undone."),
+        _(
+            "The certificate is then sealed as it stands, your statement with it, as the next "
+            "link of the public ledger: from then on its bytes never change."
+        ),
     ]
 
 

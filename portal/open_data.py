@@ -17,7 +17,7 @@ from django.urls import reverse
 from city.models import District
 from city.selectors import campaign_get
 from lottery.models import DRAWN_STATES, Draw, SupplyArrival
-from lottery.selectors import certificate_of, stock_packs
+from lottery.selectors import certificates_of, stock_packs
 from pickup.models import ParcelState
 from pickup.selectors import batches_with_counts
 from reservations.selectors import reservations_per_day
@@ -56,8 +56,10 @@ def draws_rows(*, absolute_url: Callable[[str], str]) -> list[dict]:
     published), oldest first, with its certificate's values and the certificate's URL made
     absolute by `absolute_url` (the request's `build_absolute_uri`)."""
     rows = []
-    for draw in Draw.objects.filter(status__in=DRAWN_STATES).order_by("scheduled_at", "pk"):
-        certificate = certificate_of(draw=draw)
+    draws = list(Draw.objects.filter(status__in=DRAWN_STATES).order_by("scheduled_at", "pk"))
+    certificates = certificates_of(draws=draws)  # the sealed ones as sealed, in one query
+    for draw in draws:
+        certificate = certificates[draw.pk]
         row = {name: certificate[name] for name in DRAW_FIELDS if name != "certificate"}
         row["certificate"] = absolute_url(reverse("certificate", args=[draw.pk]))
         rows.append(row)
