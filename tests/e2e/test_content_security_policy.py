@@ -48,6 +48,14 @@ def world(campaign, official, notary, committee_staff, pickup_staff, partner):  
     # A pickup order too: its point's batch and its parcel (pickup staff's Cangshan).
     chengmen = reserve(make_resident(phone="13800000033", town="城门镇", serial=33))
     winner, _registered, chengmen = draw_all(winner, registered, chengmen)
+    # Signed off, so its certificate is sealed (the ledger's admin pages have a row).
+    lottery.draw_sign_off(
+        draw=Draw.objects.get(pk=winner.win.draw_id),
+        notary=notary,
+        now=timezone.now(),
+        statement="全程监督。",
+        certificate_number="(2020)闽榕证字第1号",
+    )
     record, _token = partner
     for order_id, buyer in [("P-1", winner), ("P-2", chengmen)]:
         order_place(

@@ -1260,8 +1260,10 @@ def test_every_group_keeps_its_permissions_now_on_the_moved_models(forward):
         ("lottery", "draw"),  # issue 14: the ceremony's own permissions, none of Django's
         ("portal", "dashboard"),  # issue 14: officials and notaries see the dashboard
         ("city", "auditentry"),  # issue 14: officials and notaries read the audit trail
+        ("lottery", "sealedcertificate"),  # issue 16: officials and notaries read the ledger
     }
-    assert {act for app, _, act in new_grants if app == "lottery"} == {"run", "notarise"}
+    assert {act for app, model, act in new_grants if model == "draw"} == {"run", "notarise"}
+    assert {act for _, model, act in new_grants if model == "sealedcertificate"} == {"view"}
     rows = forward.query(
         """
         SELECT g.name, ct.app_label, ct.model, p.codename
