@@ -248,7 +248,7 @@
       out.appendChild(element("p", "done", texts.agrees));
     }
 
-    var table = element("table");
+    var table = element("table", "comparison");
     var head = element("thead");
     var headRow = element("tr");
     [texts.col_what, texts.col_browser, texts.col_server].forEach(function (title) {
