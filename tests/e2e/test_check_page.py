@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lottery import services, verify
+from tests.e2e.test_content_security_policy import WATCH
 from tests.e2e.test_resident_journey import phone_browser, shot
 from tests.lottery.helpers import POOL, ceremony, seed_pool
 from tests.reservations.conftest import at, campaign  # noqa: F401
@@ -55,6 +56,7 @@ def browser_check(context, url: str, *, typed: str | None = None, name: str = ""
     """Open the check page; type `typed` and submit (or let a `?number=` page check itself);
     returns what the page's own check shows."""
     page = context.new_page()
+    page.add_init_script(WATCH)  # the site's CSP is enforced: the script runs as a static file
     page.goto(url)
     if typed is not None:
         page.fill("input[name=number]", typed)
@@ -71,6 +73,7 @@ def browser_check(context, url: str, *, typed: str | None = None, name: str = ""
             role: box.getAttribute("role"),
             problems: [...box.querySelectorAll("li")].map((li) => li.textContent),
             sideways: root.scrollWidth > root.clientWidth,
+            csp: window.__cspViolations,
             url: location.pathname + location.search,
           };
         }"""
@@ -109,6 +112,7 @@ def test_the_browser_check_agrees_with_the_server_and_the_verifier(live_server, 
         assert said in report and server["won"] is (verdict == "won")
         assert seen["data"]["certificateSha256"] == certificate_sha256
         assert not seen["sideways"]
+        assert seen["csp"] == []
     assert "Your number 23456789 was one of 6 numbers in the pool, and won" in winner["text"]
     assert (
         "Your number 50000000 was one of 6 numbers in the pool, and did not win" in (loser["text"])
