@@ -21,7 +21,8 @@ from tests.reservations.conftest import at, campaign  # noqa: F401
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WINNER, LOSER, OUTSIDER = "23456789", "50000000", "12345678"
-DONE = "#browser-check:not([data-verdict=checking])[data-verdict]"
+SHOWN = ":not([data-verdict=checking])[data-verdict]"  # a verdict, not the wait
+DONE = "#browser-check" + SHOWN
 
 
 @pytest.fixture
@@ -207,3 +208,52 @@ def test_without_webcrypto_the_page_gives_no_verdict(live_server, drawn):
     assert verdict == "no-crypto"
     assert "This browser cannot check here" in text and "won" not in text
     assert "23456789 won by the published rule." in server
+
+
+@pytest.fixture
+def thirteen(campaign):  # noqa: F811 - the fixture, imported above
+    """A pool of 13 (not a power of two: carried nodes on three levels), quota 5, and the
+    verifier's outcome for each number."""
+    services.supply_record(arrived_on=datetime.date(2020, 2, 18), masks=1000)
+    draw = services.draw_add_extra(
+        scheduled_at=at(2020, 2, 19, 10, 0), pool_cutoff=at(2020, 2, 18, 21, 0), actor=None
+    )
+    pool = [10000000 + 6543210 * i for i in range(13)]
+    seed_pool(pool, made=at(2020, 2, 18, 11))
+    draw = ceremony(draw, quota=5)
+    client = Client()
+    certificate = json.loads(client.get(reverse("certificate", args=[draw.pk])).getvalue())
+    pool_data = client.get(reverse("pool_file", args=[draw.pk])).getvalue()
+    outcomes = {}
+    for number in pool:
+        report, problems = verify.check_number(number, certificate, pool_data)
+        assert problems == []
+        outcomes[f"{number:08d}"] = f"{number:08d} WON by the published rule" in report
+    assert sum(outcomes.values()) == 5
+    return {"id": draw.pk, "outcomes": outcomes}
+
+
+TYPED = [
+    lambda n: n,
+    lambda n: f"{n[:4]} {n[4:]}",
+    lambda n: f"{n[:4]}-{n[4:]}",
+    lambda n: "".join(chr(ord(c) + 0xFEE0) for c in n),  # full-width digits
+    lambda n: f"{n[:4]}\u3000{n[4:]}",  # the ideographic space
+]
+
+
+def test_every_number_of_a_pool_of_13_is_checked_as_the_verifier_decides(live_server, thirteen):
+    """Every index of a tree with carried nodes, typed each way the site accepts, on one page
+    (the form re-checks without reloading)."""
+    url = f"{live_server.url}/draws/{thirteen['id']}/check"
+    seen = {}
+    with phone_browser("en-US") as context:
+        page = context.new_page()
+        page.goto(url)
+        for i, number in enumerate(thirteen["outcomes"]):
+            page.fill("input[name=number]", TYPED[i % len(TYPED)](number))
+            page.click("#check-form button[type=submit]")
+            page.wait_for_selector(f'#browser-check[data-number="{number}"]{SHOWN}')
+            seen[number] = page.get_attribute("#browser-check", "data-verdict")
+    expected = {n: "won" if won else "lost" for n, won in thirteen["outcomes"].items()}
+    assert seen == expected
