@@ -271,6 +271,9 @@
   }
 
   async function check(digits) {
+    // A fresh box: nothing left over from the number checked before.
+    Object.keys(out.dataset).forEach(function (name) { delete out.dataset[name]; });
+    out.removeAttribute("role");
     out.hidden = false;
     out.className = "card";
     out.dataset.verdict = "checking";

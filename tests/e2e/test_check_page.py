@@ -255,5 +255,12 @@ def test_every_number_of_a_pool_of_13_is_checked_as_the_verifier_decides(live_se
             page.click("#check-form button[type=submit]")
             page.wait_for_selector(f'#browser-check[data-number="{number}"]{SHOWN}')
             seen[number] = page.get_attribute("#browser-check", "data-verdict")
+        # Then a number not in the pool: nothing of the number before is left in the box.
+        page.fill("input[name=number]", OUTSIDER)
+        page.click("#check-form button[type=submit]")
+        page.wait_for_selector(f'#browser-check[data-number="{OUTSIDER}"]{SHOWN}')
+        outsider = page.evaluate("() => ({ ...document.getElementById('browser-check').dataset })")
     expected = {n: "won" if won else "lost" for n, won in thirteen["outcomes"].items()}
     assert seen == expected
+    assert outsider["verdict"] == "not-in-pool"
+    assert "rank" not in outsider and "index" not in outsider and "root" not in outsider
