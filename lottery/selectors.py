@@ -87,6 +87,18 @@ def number_status(*, number: int) -> dict:
     return {"number": text, "status": "unknown", "draw": None}
 
 
+def last_drawn_draw_id() -> int | None:
+    """The draw a waiting number last took part in, if it was in that pool: `/results/` links
+    to its check page (which says so when the number was not in the pool)."""
+    return (
+        Draw.objects.filter(status__in=DRAWN_STATES)
+        .exclude(pool_merkle_root="")
+        .order_by("-drawn_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def won_purchase_window(*, number: int) -> tuple[datetime.datetime, datetime.datetime] | None:
     """Rule 6: when the winner of `number` may buy, for `/results/`' page (the draw's window,
     the same for every winner of it: nothing personal)."""

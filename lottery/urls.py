@@ -11,5 +11,6 @@ urlpatterns = [
     path("draws/<int:draw_id>/pool.txt", views.pool_file, name="pool_file"),
     path("draws/<int:draw_id>/winners.txt", views.winners_file, name="winners_file"),
     path("draws/<int:draw_id>/proof", views.proof, name="proof"),
+    path("draws/<int:draw_id>/check", views.check, name="check"),
     path("results/", views.results, name="results"),
 ]

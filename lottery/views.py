@@ -1,6 +1,7 @@
 """Public, no sign-in: the draw calendar, certificates, the pool and winners files, the
 verifier, and "did number X win?"."""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from city.inputs import typed_code
@@ -86,6 +88,100 @@ def proof(request, draw_id: int):
     return response
 
 
+def _check_texts() -> dict[str, str]:
+    """What static/js/check.js says, translated here (the page carries them as JSON, so the
+    script needs no catalogue of its own). %(name)s is filled in by the script."""
+    return {
+        "checking": gettext("Checking in this browser…"),
+        "invalid": gettext("A reservation number has exactly 8 digits."),
+        "no_crypto": gettext(
+            "This browser cannot check here: it offers no WebCrypto on this connection (the "
+            "page must be opened over https). It has computed nothing, so it gives no verdict; "
+            "the server's answer and the offline check below still hold."
+        ),
+        "fetch_failed": gettext(
+            "The check could not be made: the proof or the certificate did not load (%(why)s)."
+        ),
+        "won": gettext(
+            "Your number %(number)s was one of %(size)s numbers in the pool, and won by the "
+            "published rule."
+        ),
+        "lost": gettext(
+            "Your number %(number)s was one of %(size)s numbers in the pool, and did not win by "
+            "the published rule."
+        ),
+        "not_in_pool": gettext(
+            "The server says %(number)s is not in this draw's pool. This browser cannot prove "
+            "that a number is absent: the pool file and the verifier can (below)."
+        ),
+        "failed": gettext("The check FAILED: what the server sent does not add up."),
+        "failed_after": gettext(
+            "Do not rely on the server's answer. Keep this page, download the files and run the "
+            "verifier below, and tell the notary or the city hotline."
+        ),
+        "agrees": gettext("The server's answer agrees with this browser's check."),
+        "yes": gettext("yes"),
+        "no": gettext("no"),
+        "won_word": gettext("won"),
+        "lost_word": gettext("did not win"),
+        "not_given": gettext("not given"),
+        "row_in_pool": gettext("In the pool"),
+        "row_index": gettext("Index in the pool (from 0)"),
+        "row_root": gettext("Merkle root reached by the audit path"),
+        "row_rank": gettext("Rank of the number"),
+        "row_won": gettext("Outcome by the published rule"),
+        "row_commitment": gettext("Revealed secret matches the commitment"),
+        "row_certificate": gettext("SHA-256 of certificate.json"),
+        "col_what": gettext("What"),
+        "col_browser": gettext("This browser computed"),
+        "col_server": gettext("The server says"),
+        "bad_path": gettext(
+            "The audit path does not lead to the certificate's Merkle root: the number's "
+            "membership is not proved."
+        ),
+        "bad_root": gettext("The proof's root is not the certificate's Merkle root."),
+        "bad_size": gettext("The proof's pool size is not the certificate's."),
+        "bad_number": gettext("The proof is for another number."),
+        "bad_commitment": gettext("The revealed secret does not match the notary's commitment."),
+        "bad_rank": gettext("The server's rank differs from the rank computed here."),
+        "bad_won": gettext("The server's outcome differs from the published rule."),
+        "bad_certificate": gettext(
+            "The certificate this browser fetched is not the one this page was made from "
+            "(their SHA-256 differ)."
+        ),
+        "bad_form": gettext("The proof is malformed: %(why)s."),
+    }
+
+
+@require_GET
+def check(request, draw_id: int):
+    """`/draws/<id>/check`: one resident's number, checked in their browser against the
+    certificate (static/js/check.js); without JavaScript, the server's answer and the offline
+    command. Nothing personal: the pool file is public."""
+    draw = get_object_or_404(Draw, pk=draw_id)
+    drawn = draw.status in DRAWN_STATES and bool(draw.pool_merkle_root)
+    certificate_bytes = selectors.certificate_json(draw=draw)
+    context = {
+        "draw": draw,
+        "drawn": drawn,
+        "certificate": selectors.certificate_of(draw=draw),
+        "certificate_sha256": hashlib.sha256(certificate_bytes).hexdigest(),
+        "texts": _check_texts(),
+        # Read out at the ceremony: the digest a resident compares the chain's latest link with.
+        "ledger_head": selectors.ledger_head(),
+    }
+    raw = request.GET.get("number")
+    if raw is None or not drawn:
+        return render(request, "lottery/check.html", context)
+    # "1234 5678", "1234-5678" and full-width digits are the same number (city.inputs).
+    number = typed_code(raw.strip()[:40])
+    if not re.fullmatch(r"[0-9]{8}", number):
+        context.update(invalid=True, asked=raw)
+        return render(request, "lottery/check.html", context, status=400)
+    context["answer"] = selectors.number_proof(draw=draw, number=int(number))
+    return render(request, "lottery/check.html", context)
+
+
 def _file(draw_id: int, name: str):
     draw_file = selectors.published_file(draw_id=draw_id, name=name)
     if draw_file is None:
@@ -140,4 +236,6 @@ def results(request):
     context = {"answer": answer, "now": timezone.now()}
     if answer["status"] == "won":
         context["purchase_window"] = selectors.won_purchase_window(number=int(answer["number"]))
+    elif answer["status"] == "waiting":
+        context["last_draw"] = selectors.last_drawn_draw_id()
     return render(request, "lottery/results.html", context)

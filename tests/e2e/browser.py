@@ -82,6 +82,18 @@ def resident_pages(site: str) -> list[Visit]:
         Visit("results, empty", "/results/", anyone),
         Visit("results, a winner", f"/results/?number={winner.number:08d}", anyone),
         Visit("results, an invalid number", "/results/?number=12ab", anyone, status=400),
+        Visit("check a number", f"/draws/{winner.win.draw_id}/check", anyone),
+        Visit(
+            "check a number, a winner",
+            f"/draws/{winner.win.draw_id}/check?number={winner.number:08d}",
+            anyone,
+        ),
+        Visit(
+            "check a number, invalid",
+            f"/draws/{winner.win.draw_id}/check?number=12ab",
+            anyone,
+            status=400,
+        ),
         Visit("no such page", "/no-such-page/", anyone, status=404),
         # The error pages, from views that fail on purpose (with `error_pages_served`).
         Visit("error 400", "/test-errors/400/", anyone, status=400),

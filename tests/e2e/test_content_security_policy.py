@@ -152,6 +152,8 @@ def test_no_page_breaks_the_content_security_policy(live_server, world):
     newcomer = User.objects.create_user(username="13800000041", phone="13800000041")
     visits: list[tuple[dict | None, list[str]]] = [
         (None, [*PUBLIC, f"/draws/{winner.win.draw_id}/", f"/results/?number={winner.number:08d}"]),
+        # The check page runs its script and fetches the proof and certificate (connect-src).
+        (None, [f"/draws/{winner.win.draw_id}/check?number={winner.number:08d}"]),
         (session_cookie(newcomer, site), ["/me/", "/me/verify/", "/me/address/"]),
         (code_pending_cookie(site), ["/sign-in/code/"]),  # the code form, a code on its way
         (session_cookie(winner.resident.user, site), ["/me/", "/me/verify/", "/me/address/"]),

@@ -4,6 +4,7 @@ root, audit paths, the cut-off, and the verifier's --number."""
 import hashlib
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -295,3 +296,62 @@ def test_the_worked_example_in_docs_draws_md_is_what_the_code_computes():
     assert f"= {ROOT}" in section
     for number in ORDER:
         assert f"{number} {algorithm.rank(key(), number).hex()}" in section
+
+
+def test_every_hex_value_in_the_docs_hand_worked_example_is_what_the_code_computes():
+    """docs/draws.md "DOMAIN.md's six-number pool, by hand": each hex string written there
+    (whole, or shortened to its first digits and "…") is one the code computes for the vector;
+    and the steps the section walks through are there with their values."""
+    docs = (Path(__file__).parents[2] / "docs" / "draws.md").read_text(encoding="utf-8")
+    section = docs.split("### DOMAIN.md's six-number pool, by hand", 1)[1].split("\n## ", 1)[0]
+    secret = bytes.fromhex(SECRET)
+    pool_file = b"".join(algorithm.number_lines(POOL))
+    levels = algorithm.merkle_levels(POOL)
+    the_key = algorithm.draw_key(secret, hashlib.sha256(pool_file).hexdigest(), PUBLIC_VALUE)
+    digits = [b"%08d" % number for number in POOL]
+    computed = {
+        SECRET,
+        algorithm.commitment(secret),
+        hashlib.sha256(pool_file).hexdigest(),
+        PUBLIC_VALUE.encode().hex(),
+        the_key.hex(),
+        algorithm.EMPTY_ROOT.hex(),
+        hashlib.sha256(b"10000001\n23456789\n").hexdigest(),
+        *(line.hex() for line in digits),
+        *((b"\x00" + line).hex() for line in digits),
+        *(node.hex() for level in levels for node in level),
+        *(algorithm.rank(the_key, number).hex() for number in POOL),
+    }
+    written = re.findall(r"(?<![0-9A-Za-z])([0-9a-f]{8,})(?![0-9A-Za-z])(…)?", section)
+    checked = 0
+    for value, shortened in written:
+        if len(value) == 8 and value.isdigit() and int(value) in POOL:
+            continue  # a pool number, in decimal
+        if shortened:
+            assert any(full.startswith(value) for full in computed), value
+        else:
+            assert value in computed, value
+        checked += 1
+    assert checked >= 40  # the section is not empty of values
+
+    leaf_input = (b"\x00" + digits[1]).hex()
+    assert f"is SHA-256(00 ‖ 3233343536373839) = SHA-256({leaf_input})" in section
+    cut_rank, cut_number = algorithm.cutoff(the_key, POOL, 2)
+    assert f"`cutoff_number`\n{cut_number}, `cutoff_rank` {cut_rank.hex()}" in section
+    assert f"key = SHA-256(S ‖ pool digest ‖ B)   (32 + 32 + {len(PUBLIC_VALUE)} = 75 bytes)" in (
+        section
+    )
+    # The walk up from 23456789: each step's result is the node the tree has there.
+    path = algorithm.audit_path(1, levels)
+    assert [node.hex() for node in path] == PATH_OF_23456789
+    step1 = algorithm.node_hash(path[0], levels[0][1])
+    step2 = algorithm.node_hash(step1, path[1])
+    step3 = algorithm.node_hash(step2, path[2])
+    assert step3.hex() == ROOT
+    walk = section.split("**The audit path of 23456789**", 1)[1].split("**The key.**", 1)[0]
+    positions = [walk.index(step.hex()) for step in (levels[0][1], step1, step2, step3)]
+    assert positions == sorted(positions)
+    # The comparisons with the cut-off, by their first byte.
+    assert algorithm.rank(the_key, 23456789)[:1].hex() == "39" and cut_rank[:1].hex() == "4a"
+    assert algorithm.rank(the_key, 50000000)[:1].hex() == "5b"
+    assert "the first byte 39 is less than 4a" in section and "5b is more than 4a" in section

@@ -663,7 +663,7 @@ def site_request(key: str, world: World) -> Request:
     url = "/" + route.replace("<int:draw_id>", str(draw.pk))
     if route in posts:
         return Request("POST", url, posts[route], snapshot=_reservations_state)
-    if route == "draws/<int:draw_id>/proof":
+    if route in ("draws/<int:draw_id>/proof", "draws/<int:draw_id>/check"):
         return Request("GET", url, {"number": f"{win.number:08d}"})
     return Request("GET", url)
 

@@ -453,6 +453,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "url:draws/<int:draw_id>/pool.txt": site(OK),
     "url:draws/<int:draw_id>/winners.txt": site(OK),
     "url:draws/<int:draw_id>/proof": site(OK),
+    "url:draws/<int:draw_id>/check": site(OK),
     "url:results/": site(OK),
     "url:api/partner/v1/verify": site(UNAUTHORIZED, t=OK, u=OK),
     "url:api/partner/v1/orders": site(UNAUTHORIZED, t=OK, u=CONFLICT),
