@@ -4,6 +4,7 @@ recorded but not yet settled onto their reservations (`pending_wins_apply`)."""
 
 import bisect
 import datetime
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from lottery.models import (
     DrawFile,
     DrawLog,
     DrawStatus,
+    PoolTree,
     SchedulePause,
     SupplyArrival,
 )
@@ -37,20 +39,68 @@ from reservations.selectors import lapsed_wins_count, pending_wins_apply
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
 
 
+class PoolTreeMissing(Exception):
+    """A drawn draw without its stored tree: `services.pool_tree_build` makes it."""
+
+
+@dataclass(frozen=True)
+class _StoredTree:
+    pool_size: int
+    firsts: list[bytes]  # the first line of each chunk of 256, ascending
+    upper: list[bytes]  # level 8 up to the root (merkle.upper_levels)
+
+
+# A drawn draw's pool never changes, nor its tree: each process keeps the last few it served
+# (about 1 MB each at 3,000,000), so a proof costs the draw's row and one substring of its pool
+# file. Keyed by the pool's digest as well as the draw, so that nothing stale can be served.
+@functools.lru_cache(maxsize=8)
+def _stored_tree(draw_id: int, pool_digest: str) -> _StoredTree:
+    row = PoolTree.objects.filter(draw_id=draw_id).first()
+    if row is None:
+        raise PoolTreeMissing(draw_id)
+    firsts = bytes(row.chunk_firsts)
+    return _StoredTree(
+        pool_size=row.pool_size,
+        firsts=[firsts[at : at + merkle.LINE] for at in range(0, len(firsts), merkle.LINE)],
+        upper=merkle.split_levels(bytes(row.upper_levels), row.pool_size),
+    )
+
+
+def _pool_chunk(draw_id: int, chunk: int) -> list[bytes]:
+    """The lines of one chunk of 256 of a draw's pool file: a substring of it, for which
+    PostgreSQL reads only the few TOAST pieces it spans (the file is stored uncompressed,
+    lottery 0007), about 2 KB of the 27 MB at 3,000,000."""
+    size = merkle.CHUNK * (merkle.LINE + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT substring(content FROM %s FOR %s) FROM {DrawFile._meta.db_table} "
+            "WHERE draw_id = %s AND name = %s",
+            [chunk * size + 1, size, draw_id, DrawFile.Name.POOL],
+        )
+        return bytes(cursor.fetchone()[0]).split(b"\n")[:-1]
+
+
 def number_proof(*, draw: Draw, number: int) -> dict | None:
     """`/draws/<id>/proof`: one number's place in a drawn draw's pool (DOMAIN "Per-number
     proofs"): its index and RFC 6962 audit path to the certificate's Merkle root, its rank and
-    whether it won by the published rule. None when the draw is not drawn."""
+    whether it won by the published rule. None when the draw is not drawn; PoolTreeMissing
+    when its tree is not stored. One query for a number inside the pool's range (the chunk of
+    the pool file it would be in), none outside it, and one more the first time a process
+    serves the draw."""
     if draw.status not in DRAWN_STATES or not draw.pool_merkle_root:
         return None
     text = f"{number:08d}"
-    pool = algorithm.parse_numbers(
-        bytes(DrawFile.objects.get(draw=draw, name=DrawFile.Name.POOL).content)
-    )
-    index = bisect.bisect_left(pool, number)
-    if index == len(pool) or pool[index] != number:
+    tree = _stored_tree(draw.pk, draw.pool_digest)
+    line = text.encode()
+    chunk = bisect.bisect_right(tree.firsts, line) - 1  # lines are fixed width: bytes order
+    if chunk < 0:
         return {"number": text, "in_pool": False}
-    levels = merkle.build_levels(pool)
+    lines = _pool_chunk(draw.pk, chunk)
+    offset = bisect.bisect_left(lines, line)
+    if offset == len(lines) or lines[offset] != line:
+        return {"number": text, "in_pool": False}
+    index = chunk * merkle.CHUNK + offset
+    path = merkle.chunk_audit_path(index, lines, tree.upper)
     key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
     rank = algorithm.rank(key, number)
     cut = (bytes.fromhex(draw.cutoff_rank), draw.cutoff_number) if draw.cutoff_rank else None
@@ -58,8 +108,8 @@ def number_proof(*, draw: Draw, number: int) -> dict | None:
         "number": text,
         "in_pool": True,
         "index": index,
-        "pool_size": len(pool),
-        "audit_path": [sibling.hex() for sibling in merkle.audit_path(index, levels)],
+        "pool_size": tree.pool_size,
+        "audit_path": [sibling.hex() for sibling in path],
         "root": draw.pool_merkle_root,
         "rank": rank.hex(),
         "won": cut is not None and (rank, number) <= cut,

@@ -41,6 +41,7 @@ from lottery.models import (
     DrawFile,
     DrawLog,
     DrawStatus,
+    PoolTree,
     SchedulePause,
     SupplyArrival,
 )
@@ -898,10 +899,15 @@ def draw_run(
     if len(content) != 9 * len(lines) or len(lines) != draw.pool_size:
         raise RuntimeError(f"draw {draw.pk}: the stored pool file is not {draw.pool_size} lines")
     key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
+    # The pool's Merkle tree is built here, with the ranking and on the same two cores, and
+    # stored in the draw's own transaction: its root is one of the draw's results (the
+    # certificate carries it), so the two cannot disagree or exist one without the other.
+    # Building it at pool close instead would put the same CPU time on that step (still part
+    # of the ceremony) and leave a closed pool whose tree could be missing when it is drawn.
     report("ranking the pool", 15)
-    winning = ranking.winning_lines(key, lines, draw.quota or 0)
-    report("the pool's Merkle tree", 45)
-    tree = merkle.build_levels_from_lines(lines)
+    winning, level_8 = ranking.winners_and_chunk_roots(key, lines, draw.quota or 0)
+    upper = merkle.upper_levels(level_8)
+    firsts = merkle.chunk_firsts(lines)
     del lines
     # The last winner in (rank, number) order: a number won exactly when it is not after it.
     rank_of = ranking.line_ranker(key)
@@ -937,6 +943,12 @@ def draw_run(
         # The keys are new: this transaction holds the draw, which is not drawn yet.
         messages_enqueue_new(messages=_win_messages(locked, winners))
         report("publishing", 95)
+        PoolTree.objects.create(
+            draw=locked,
+            pool_size=draw.pool_size,
+            chunk_firsts=firsts,
+            upper_levels=b"".join(upper),
+        )
         DrawFile.objects.create(
             draw=locked,
             name=DrawFile.Name.WINNERS,
@@ -950,7 +962,7 @@ def draw_run(
             to=DrawStatus.DRAWN,
             winners_count=len(chosen),
             winners_digest=winners_digest,
-            pool_merkle_root=merkle.root(tree).hex(),
+            pool_merkle_root=merkle.root(upper).hex(),
             cutoff_rank=cut[0].hex() if cut else "",
             cutoff_number=int(cut[1]) if cut else None,
             drawn_at=now,
@@ -959,6 +971,32 @@ def draw_run(
         )
         _log(locked, "drawn", actor, winners_count=len(chosen), winners_digest=winners_digest)
     return locked
+
+
+def pool_tree_build(*, draw: Draw) -> PoolTree:
+    """The stored tree of a drawn draw that has none (drawn by code older than stored trees
+    and missed by lottery 0014, or its row lost): built from its pool file and checked against
+    the certificate's root. Two requests at once store one tree (the draw is its primary key:
+    the second insert does nothing)."""
+    if draw.status not in DRAWN_STATES:
+        raise ValueError(f"draw {draw.pk} is not drawn: it has no pool tree to build")
+    content = bytes(DrawFile.objects.get(draw=draw, name=DrawFile.Name.POOL).content)
+    lines = content.split(b"\n")[:-1]
+    upper = merkle.upper_levels(merkle.chunk_roots(lines))
+    if merkle.root(upper).hex() != draw.pool_merkle_root:
+        raise RuntimeError(f"draw {draw.pk}: its pool file does not give its Merkle root")
+    PoolTree.objects.bulk_create(
+        [
+            PoolTree(
+                draw=draw,
+                pool_size=len(lines),
+                chunk_firsts=merkle.chunk_firsts(lines),
+                upper_levels=b"".join(upper),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return PoolTree.objects.get(draw=draw)
 
 
 def draw_wins_settle(
