@@ -2,6 +2,8 @@
 level 8 up (lottery.PoolTree), and `/draws/<id>/proof` recomputes only the 256 leaves of one
 chunk, read as a substring of the pool file; the paths are RFC 6962's all the same."""
 
+import dataclasses
+import functools
 import random
 
 import pytest
@@ -126,18 +128,30 @@ def test_numbers_outside_the_pool_below_between_and_above_it_are_not_in_it(clien
 
 
 @pytest.mark.django_db
-def test_a_proof_costs_the_draws_row_and_one_substring_of_its_pool_file(
-    client, drawn, django_assert_max_num_queries
+def test_a_proof_costs_one_query_once_the_process_knows_the_draw(
+    client, drawn, django_assert_num_queries
 ):
     pool = a_pool(POOL_SIZE)
-    selectors._stored_tree.cache_clear()
-    with django_assert_max_num_queries(3):  # the first in a process also reads the tree
+    selectors._drawn.cache_clear()
+    with django_assert_num_queries(2):  # the first in a process also reads the draw and tree
         assert proof(client, drawn.pk, pool[0])["in_pool"]
-    for number in (pool[7], pool[299], pool[299] + 1):
-        with django_assert_max_num_queries(2):
+    for number in (pool[7], pool[299], pool[299] + 1, pool[0] - 1):
+        with django_assert_num_queries(1):  # one substring of the pool file
             proof(client, drawn.pk, number)
-    with django_assert_max_num_queries(1):  # below the pool's first number: nothing to read
-        assert not proof(client, drawn.pk, pool[0] - 1)["in_pool"]
+
+
+@pytest.mark.django_db
+def test_a_process_that_kept_a_draw_drops_it_when_the_pool_digest_is_not_the_kept_one(
+    client, drawn, monkeypatch
+):
+    pool = a_pool(POOL_SIZE)
+    assert proof(client, drawn.pk, pool[3])["index"] == 3
+    kept = selectors._drawn(drawn.pk)
+    # As if the database had been rebuilt under this process with another pool for the draw.
+    stale = dataclasses.replace(kept, pool_digest="00" * 32, firsts=[b"99999999"])
+    monkeypatch.setattr(selectors, "_drawn", functools.lru_cache(maxsize=8)(lambda _: stale))
+    monkeypatch.setattr(selectors._drawn, "cache_clear", lambda: monkeypatch.undo())
+    assert proof(client, drawn.pk, pool[3])["index"] == 3
 
 
 @pytest.mark.django_db
@@ -145,7 +159,7 @@ def test_a_drawn_draw_without_its_tree_gets_it_built_on_the_first_proof(client, 
     pool = a_pool(POOL_SIZE)
     stored = PoolTree.objects.get(draw=drawn)
     PoolTree.objects.filter(draw=drawn).delete()
-    selectors._stored_tree.cache_clear()
+    selectors._drawn.cache_clear()
     response = client.get(reverse("proof", args=[drawn.pk]), {"number": f"{pool[280]:08d}"})
     assert response.status_code == 200 and response.json()["index"] == 280
     rebuilt = PoolTree.objects.get(draw=drawn)
@@ -192,7 +206,7 @@ def test_the_migration_builds_the_tree_of_every_draw_already_drawn(client, draw)
         assert (bytes(built.upper_levels), bytes(built.chunk_firsts)) == (upper, firsts)
     finally:
         migrate(leaf)
-    selectors._stored_tree.cache_clear()
+    selectors._drawn.cache_clear()
     pool = a_pool(POOL_SIZE)
     assert proof(client, drawn.pk, pool[260])["audit_path"] == [
         h.hex() for h in rfc_path(260, digits(pool))
