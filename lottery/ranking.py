@@ -1,5 +1,6 @@
 """The draw's winners, computed fast: exactly `verify.winners`, which stays the reference anyone
-can read, but ranked straight from the pool file's lines on both cores.
+can read, but ranked straight from the pool file's lines on both cores; with them, on the same
+two cores, level 8 of the pool's Merkle tree (`winners_and_chunk_roots`, `lottery.merkle`).
 
 Two things make it several times faster than ranking every number into a heap:
 
