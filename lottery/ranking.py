@@ -1,6 +1,6 @@
 """The draw's winners, computed fast: exactly `verify.winners`, which stays the reference anyone
-can read, but ranked straight from the pool file's lines on both cores; with them, on the same
-two cores, level 8 of the pool's Merkle tree (`winners_and_chunk_roots`, `lottery.merkle`).
+can read, but ranked straight from the pool file's lines on both cores; and, on the other core
+while the draw writes its results, level 8 of the pool's Merkle tree (`ChunkRoots`).
 
 Two things make it several times faster than ranking every number into a heap:
 
@@ -18,6 +18,7 @@ import heapq
 import logging
 import math
 import os
+import signal
 import struct
 from collections.abc import Callable
 
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 # Below this many numbers a second process costs more than it saves.
 PARALLEL_RANKING_FROM = 200_000
 _KEPT = struct.Struct(">32s8s")  # a rank and its line, as the helper process sends them
-_LENGTH = struct.Struct(">Q")  # the length of the chunk roots the helper sends first
 _TOP = 1 << 256
 
 
@@ -70,29 +70,17 @@ def _kept(key: bytes, lines: list[bytes], below: bytes | None) -> list[tuple[byt
     return [(rank, line) for line in lines if (rank := rank_of(line)) < below]
 
 
-def _work(
-    key: bytes, lines: list[bytes], below: bytes | None, quota: int, tree: bool
-) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    """One core's share: the ranks it keeps, and its lines' chunk roots (level 8 of the pool's
-    Merkle tree, `merkle.chunk_roots`) when the tree is wanted."""
-    return (
-        _kept(key, lines, below) if quota > 0 else [],
-        merkle.chunk_roots(lines) if tree else b"",
-    )
-
-
-def _helper(key: bytes, lines: list[bytes], below: bytes | None, quota: int, tree: bool):
-    """Fork a process that does `_work` on `lines` and writes it to a pipe; (pid, read end)."""
+def _helper(key: bytes, lines: list[bytes], below: bytes | None) -> tuple[int, int]:
+    """Fork a process that ranks `lines` and writes what it keeps to a pipe; (pid, read end)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the helper: computes, writes, and leaves without touching anything else
         status = 1
         try:
             os.close(read_end)
-            kept, roots = _work(key, lines, below, quota, tree)
-            data = b"".join(_KEPT.pack(*pair) for pair in kept)
+            data = b"".join(_KEPT.pack(*pair) for pair in _kept(key, lines, below))
             with os.fdopen(write_end, "wb") as out:
-                out.write(_LENGTH.pack(len(roots)) + roots + data)
+                out.write(data)
             status = 0
         finally:
             os._exit(status)
@@ -100,62 +88,88 @@ def _helper(key: bytes, lines: list[bytes], below: bytes | None, quota: int, tre
     return pid, read_end
 
 
-def _helper_result(pid: int, read_end: int) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+def _helper_result(pid: int, read_end: int) -> list[tuple[bytes, bytes]] | None:
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
     _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0 or len(data) < _LENGTH.size:
+    if os.waitstatus_to_exitcode(status) != 0 or len(data) % _KEPT.size:
         return None
-    (length,) = _LENGTH.unpack_from(data)
-    roots, kept = data[_LENGTH.size : _LENGTH.size + length], data[_LENGTH.size + length :]
-    if len(roots) != length or len(kept) % _KEPT.size:
-        return None
-    return list(_KEPT.iter_unpack(kept)), roots
+    return list(_KEPT.iter_unpack(data))
 
 
 def winning_lines(
     key: bytes, lines: list[bytes], quota: int, *, parallel_from: int = PARALLEL_RANKING_FROM
 ) -> list[bytes]:
     """The winning lines of a pool (its file's lines, ascending), ascending: exactly
-    `verify.winners`."""
-    return winners_and_chunk_roots(key, lines, quota, parallel_from=parallel_from, tree=False)[0]
-
-
-def winners_and_chunk_roots(
-    key: bytes,
-    lines: list[bytes],
-    quota: int,
-    *,
-    parallel_from: int = PARALLEL_RANKING_FROM,
-    tree: bool = True,
-) -> tuple[list[bytes], bytes]:
-    """The winning lines, ascending (exactly `verify.winners`), and the pool's chunk roots
-    (`merkle.chunk_roots` of all its lines: level 8 of its Merkle tree). The second half of the
-    pool, from a multiple of 256 so that its chunks are the tree's, is done by a forked process
-    on the other core (a Celery prefork worker may not start multiprocessing children, but it
-    may fork); if the helper fails, its half is done here instead. The tree costs about as
-    much as the ranking (two SHA-256 per number against one HMAC), so it shares both cores."""
-    if not lines or (quota <= 0 and not tree):
-        return [], b""
-    below = threshold(len(lines), quota) if quota > 0 else None
+    `verify.winners`. The second half of the pool is ranked by a forked process on the other
+    core (a Celery prefork worker may not start multiprocessing children, but it may fork); if
+    the helper fails, its half is ranked here instead."""
+    if quota <= 0 or not lines:
+        return []
+    below = threshold(len(lines), quota)
     if len(lines) < parallel_from or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-        kept, roots = _work(key, lines, below, quota, tree)
+        kept = _kept(key, lines, below)
     else:
-        half = len(lines) // 2 // merkle.CHUNK * merkle.CHUNK
-        pid, read_end = _helper(key, lines[half:], below, quota, tree)
-        kept, roots = _work(key, lines[:half], below, quota, tree)
+        half = len(lines) // 2
+        pid, read_end = _helper(key, lines[half:], below)
+        kept = _kept(key, lines[:half], below)
         theirs = _helper_result(pid, read_end)
         if theirs is None:
-            logger.warning("ranking helper failed; doing its half here")
-            theirs = _work(key, lines[half:], below, quota, tree)
-        kept += theirs[0]
-        roots += theirs[1]
-    if quota <= 0:
-        return [], roots
+            logger.warning("ranking helper failed; ranking its half here")
+            theirs = _kept(key, lines[half:], below)
+        kept += theirs
     if len(kept) < min(quota, len(lines)):
         # Fewer ranks below the threshold than winners: never in practice, exact regardless.
         logger.warning("ranking threshold kept %d of %d; ranking exactly", len(kept), quota)
         rank_of = line_ranker(key)
         kept = heapq.nsmallest(quota, ((rank_of(line), line) for line in lines))
     # Lines are fixed-width digits, so ordering them as bytes orders them as numbers.
-    return sorted(line for _, line in heapq.nsmallest(quota, kept)), roots
+    return sorted(line for _, line in heapq.nsmallest(quota, kept))
+
+
+class ChunkRoots:
+    """`merkle.chunk_roots(lines)` computed by a forked process on the other core while the
+    caller does its database work (the draw's transaction, which is PostgreSQL's work on one
+    core while this process mostly waits): `result()` waits for it, `abandon()` ends it if the
+    caller gives up first. A failed helper's roots are computed here instead; small pools are
+    computed at once."""
+
+    def __init__(self, lines: list[bytes], *, background_from: int = PARALLEL_RANKING_FROM):
+        self._lines, self._pid, self._read_end, self._roots = lines, 0, -1, None
+        if len(lines) < background_from or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            self._roots = merkle.chunk_roots(lines)
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper: computes, writes, and leaves without touching anything else
+            status = 1
+            try:
+                os.close(read_end)
+                roots = merkle.chunk_roots(lines)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(roots)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self._pid, self._read_end = pid, read_end
+
+    def result(self) -> bytes:
+        if self._roots is None:
+            with os.fdopen(self._read_end, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            expected = -(-len(self._lines) // merkle.CHUNK) * merkle.HASH_SIZE
+            if os.waitstatus_to_exitcode(status) != 0 or len(data) != expected:
+                logger.warning("tree helper failed; building the chunk roots here")
+                data = merkle.chunk_roots(self._lines)
+            self._roots = data
+        return self._roots
+
+    def abandon(self) -> None:
+        if self._pid:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._read_end)
+            self._pid = 0

@@ -899,16 +899,31 @@ def draw_run(
     if len(content) != 9 * len(lines) or len(lines) != draw.pool_size:
         raise RuntimeError(f"draw {draw.pk}: the stored pool file is not {draw.pool_size} lines")
     key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
-    # The pool's Merkle tree is built here, with the ranking and on the same two cores, and
-    # stored in the draw's own transaction: its root is one of the draw's results (the
-    # certificate carries it), so the two cannot disagree or exist one without the other.
-    # Building it at pool close instead would put the same CPU time on that step (still part
-    # of the ceremony) and leave a closed pool whose tree could be missing when it is drawn.
+    # The pool's Merkle tree is built during the draw and stored in its own transaction: its
+    # root is one of the draw's results (the certificate carries it), so the two cannot
+    # disagree or exist one without the other. It costs about as much CPU as the ranking (two
+    # SHA-256 a number), so a forked helper builds it on the other core while this process
+    # waits on PostgreSQL for the winners and the messages. Building it at pool close instead
+    # would put that time on a step of the ceremony with nothing to overlap it.
     report("ranking the pool", 15)
-    winning, level_8 = ranking.winners_and_chunk_roots(key, lines, draw.quota or 0)
-    upper = merkle.upper_levels(level_8)
-    firsts = merkle.chunk_firsts(lines)
-    del lines
+    winning = ranking.winning_lines(key, lines, draw.quota or 0)
+    tree = ranking.ChunkRoots(lines)
+    try:
+        return _draw_commit_results(draw, actor, now, report, key, lines, winning, tree)
+    finally:
+        tree.abandon()  # only if the transaction failed before it needed the tree
+
+
+def _draw_commit_results(
+    draw: Draw,
+    actor: User | None,
+    now: datetime.datetime,
+    report: Callable[[str, int], None],
+    key: bytes,
+    lines: list[bytes],
+    winning: list[bytes],
+    tree: ranking.ChunkRoots,
+) -> Draw:
     # The last winner in (rank, number) order: a number won exactly when it is not after it.
     rank_of = ranking.line_ranker(key)
     cut = max(((rank_of(line), line) for line in winning), default=None)
@@ -943,6 +958,8 @@ def draw_run(
         # The keys are new: this transaction holds the draw, which is not drawn yet.
         messages_enqueue_new(messages=_win_messages(locked, winners))
         report("publishing", 95)
+        upper = merkle.upper_levels(tree.result())
+        firsts = merkle.chunk_firsts(lines)
         PoolTree.objects.create(
             draw=locked,
             pool_size=draw.pool_size,

@@ -4,6 +4,7 @@ chunk, read as a substring of the pool file; the paths are RFC 6962's all the sa
 
 import dataclasses
 import functools
+import os
 import random
 
 import pytest
@@ -26,10 +27,10 @@ def a_pool(count: int) -> list[int]:
     return sorted(random.Random(count).sample(range(10_000_000, 100_000_000), count))
 
 
-def stored_parts(lines: list[bytes], *, parallel_from: int) -> tuple[list[bytes], list[bytes]]:
-    """What the draw stores, made as the draw makes it (chunk roots with the ranking, on two
-    cores when `parallel_from` allows), and read back as the selector reads it."""
-    _, level_8 = ranking.winners_and_chunk_roots(KEY, lines, 3, parallel_from=parallel_from)
+def stored_parts(lines: list[bytes], *, background_from: int) -> tuple[list[bytes], list[bytes]]:
+    """What the draw stores, made as the draw makes it (the chunk roots by a forked helper when
+    `background_from` allows), and read back as the selector reads it."""
+    level_8 = ranking.ChunkRoots(lines, background_from=background_from).result()
     firsts = merkle.chunk_firsts(lines)
     upper = merkle.split_levels(b"".join(merkle.upper_levels(level_8)), len(lines))
     return [firsts[at : at + 8] for at in range(0, len(firsts), 8)], upper
@@ -44,8 +45,8 @@ def test_paths_from_the_stored_levels_are_the_rfc_s_recursive_paths(count):
     edges = [0, 255, 256, 511, 99_839, 99_840, 99_999]
     indices = range(count) if count <= 513 else [*edges, *random.Random(2).sample(range(count), 5)]
     expected = {index: rfc_path(index, lines) for index in indices}
-    for parallel_from in (1, 10**9):  # the chunk roots from two cores, and from one
-        firsts, upper = stored_parts(lines, parallel_from=parallel_from)
+    for background_from in (1, 10**9):  # the chunk roots from a helper process, and from here
+        firsts, upper = stored_parts(lines, background_from=background_from)
         assert merkle.root(upper) == expected_root
         assert len(firsts) == -(-count // merkle.CHUNK)
         for index, path in expected.items():
@@ -55,20 +56,29 @@ def test_paths_from_the_stored_levels_are_the_rfc_s_recursive_paths(count):
             assert merkle.chunk_audit_path(index, chunk_lines, upper) == path
 
 
-def test_the_draws_winners_are_the_same_whether_the_tree_is_built_with_them_or_not():
+def test_the_tree_helper_that_fails_or_is_abandoned_leaves_no_process_and_no_wrong_roots(
+    monkeypatch,
+):
     lines = digits(a_pool(2_000))
-    for quota in (0, 1, 150, 2_000):
-        with_tree, level_8 = ranking.winners_and_chunk_roots(KEY, lines, quota, parallel_from=1)
-        assert with_tree == ranking.winning_lines(KEY, lines, quota)
-        assert level_8 == merkle.chunk_roots(lines)
-        assert [int(line) for line in with_tree] == algorithm.winners(
-            KEY, [int(line) for line in lines], quota
-        )
+    expected = merkle.chunk_roots(lines)
+    abandoned = ranking.ChunkRoots(lines, background_from=1)
+    abandoned.abandon()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # nothing left to wait for
+    real = merkle.chunk_roots
+    parent = os.getpid()
+    # In the helper only: its roots come out one hash short, which the parent must notice.
+    monkeypatch.setattr(
+        merkle,
+        "chunk_roots",
+        lambda some: real(some)[32:] if os.getpid() != parent else real(some),
+    )
+    assert ranking.ChunkRoots(lines, background_from=1).result() == expected
 
 
 def test_a_chunk_that_does_not_hash_to_its_stored_root_is_refused():
     lines = digits(a_pool(600))
-    _, upper = stored_parts(lines, parallel_from=10**9)
+    _, upper = stored_parts(lines, background_from=10**9)
     altered = [*lines[256:512]]
     altered[3] = b"%08d" % (int(altered[3]) + 1)
     with pytest.raises(ValueError, match="chunk 1"):
