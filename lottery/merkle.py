@@ -67,10 +67,15 @@ def chunk_roots(lines: Sequence[bytes]) -> bytes:
     run of 256 lines, the last run possibly shorter, concatenated. Run on any slice of the pool
     that starts at a multiple of 256, the results concatenate to the whole pool's level 8, which
     is how the draw builds it on two cores."""
-    level = _leaves(lines)
-    for _ in range(CHUNK_HEIGHT):
-        level = _level_above(level)  # a single hash is carried up unchanged
-    return level
+    roots = []
+    # A batch of 256 chunks at a time: its 65,536 leaf hashes (2 MB) are all that is ever held
+    # below level 8, not the pool's whole leaf level (96 MB at 3,000,000).
+    for start in range(0, len(lines), CHUNK * CHUNK):
+        level = _leaves(lines[start : start + CHUNK * CHUNK])
+        for _ in range(CHUNK_HEIGHT):
+            level = _level_above(level)  # a single hash is carried up unchanged
+        roots.append(level)
+    return b"".join(roots)
 
 
 def upper_levels(level_8: bytes) -> list[bytes]:
