@@ -7,7 +7,7 @@ measured in the same run, prints both, and fails when a gate is missed.
 import os
 import sys
 
-from bench import dashboard, draw, pages, reserve, sms, verify
+from bench import dashboard, draw, pages, proof, reserve, sms, verify
 
 BENCHMARKS = {
     "pages": pages.run,
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "verify": verify.run,
     "draw": draw.run,
     "dashboard": dashboard.run,
+    "proof": proof.run,
 }
 
 

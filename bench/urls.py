@@ -58,11 +58,24 @@ def baseline_partner(request):
     return JsonResponse({"ok": True})
 
 
+def baseline_proof(request):
+    """The proof benchmark's baseline: the same eight-digit number read from the query string,
+    then one indexed SELECT (of a reservation by that number), behind the same middleware."""
+    number = request.GET.get("number") or ""
+    if len(number) != 8 or not number.isdigit():
+        return JsonResponse({"error": "invalid"}, status=400)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM reservations_reservation WHERE number = %s", [int(number)])
+        row = cursor.fetchone()
+    return JsonResponse({"number": number, "found": row is not None})
+
+
 urlpatterns = [
     path("bench/baseline", baseline),
     path("bench/baseline-insert", baseline_insert),
     path("bench/baseline-insert-signed-in", baseline_insert_signed_in),
     path("bench/baseline-partner", baseline_partner),
+    path("bench/baseline-proof", baseline_proof),
     path("", include("config.urls")),
 ]
 

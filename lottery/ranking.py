@@ -1,5 +1,6 @@
 """The draw's winners, computed fast: exactly `verify.winners`, which stays the reference anyone
-can read, but ranked straight from the pool file's lines on both cores.
+can read, but ranked straight from the pool file's lines on both cores; and, on the other core
+while the draw writes its results, level 8 of the pool's Merkle tree (`ChunkRoots`).
 
 Two things make it several times faster than ranking every number into a heap:
 
@@ -17,9 +18,11 @@ import heapq
 import logging
 import math
 import os
+import signal
 import struct
 from collections.abc import Callable
 
+from lottery import merkle
 from lottery import verify as algorithm
 
 logger = logging.getLogger(__name__)
@@ -122,3 +125,51 @@ def winning_lines(
         kept = heapq.nsmallest(quota, ((rank_of(line), line) for line in lines))
     # Lines are fixed-width digits, so ordering them as bytes orders them as numbers.
     return sorted(line for _, line in heapq.nsmallest(quota, kept))
+
+
+class ChunkRoots:
+    """`merkle.chunk_roots(lines)` computed by a forked process on the other core while the
+    caller does its database work (the draw's transaction, which is PostgreSQL's work on one
+    core while this process mostly waits): `result()` waits for it, `abandon()` ends it if the
+    caller gives up first. A failed helper's roots are computed here instead; small pools are
+    computed at once."""
+
+    def __init__(self, lines: list[bytes], *, background_from: int = PARALLEL_RANKING_FROM):
+        self._lines, self._pid, self._read_end, self._roots = lines, 0, -1, None
+        if len(lines) < background_from or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            self._roots = merkle.chunk_roots(lines)
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper: computes, writes, and leaves without touching anything else
+            status = 1
+            try:
+                os.close(read_end)
+                roots = merkle.chunk_roots(lines)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(roots)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self._pid, self._read_end = pid, read_end
+
+    def result(self) -> bytes:
+        if self._roots is None:
+            with os.fdopen(self._read_end, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            expected = -(-len(self._lines) // merkle.CHUNK) * merkle.HASH_SIZE
+            if os.waitstatus_to_exitcode(status) != 0 or len(data) != expected:
+                logger.warning("tree helper failed; building the chunk roots here")
+                data = merkle.chunk_roots(self._lines)
+            self._roots = data
+        return self._roots
+
+    def abandon(self) -> None:
+        if self._pid:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._read_end)
+            self._pid = 0

@@ -4,6 +4,7 @@ recorded but not yet settled onto their reservations (`pending_wins_apply`)."""
 
 import bisect
 import datetime
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,33 +39,124 @@ from reservations.selectors import lapsed_wins_count, pending_wins_apply
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
 
 
-def number_proof(*, draw: Draw, number: int) -> dict | None:
+class PoolTreeMissing(Exception):
+    """A drawn draw without its stored tree: `services.pool_tree_build` makes it."""
+
+
+class _NotDrawn(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """What a proof needs of a drawn draw besides its pool's lines; none of it ever changes."""
+
+    pool_digest: str
+    root: str
+    key: bytes
+    cut: tuple[bytes, int] | None
+    pool_size: int
+    firsts: list[bytes]  # the first line of each chunk of 256, ascending
+    upper: list[bytes]  # level 8 up to the root (merkle.upper_levels)
+
+
+# Once drawn, a draw's pool, key, cut-off and tree never change: each process keeps the last
+# few it served (about 1 MB each at 3,000,000), checked drawn before they are kept, so a proof
+# costs one query. That query also reads the draw's pool digest, and a digest that is not the
+# kept one (a database rebuilt under a running process) drops what was kept.
+@functools.lru_cache(maxsize=8)
+def _drawn(draw_id: int) -> _Drawn:
+    draw = (
+        Draw.objects.filter(pk=draw_id, status__in=DRAWN_STATES)
+        .exclude(pool_merkle_root="")
+        .select_related("pool_tree")
+        .first()
+    )
+    if draw is None:
+        raise _NotDrawn(draw_id)
+    tree = getattr(draw, "pool_tree", None)
+    if tree is None:
+        raise PoolTreeMissing(draw_id)
+    firsts = bytes(tree.chunk_firsts)
+    return _Drawn(
+        pool_digest=draw.pool_digest,
+        root=draw.pool_merkle_root,
+        key=algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value),
+        cut=(bytes.fromhex(draw.cutoff_rank), draw.cutoff_number) if draw.cutoff_rank else None,
+        pool_size=tree.pool_size,
+        firsts=[firsts[at : at + merkle.LINE] for at in range(0, len(firsts), merkle.LINE)],
+        upper=merkle.split_levels(bytes(tree.upper_levels), tree.pool_size),
+    )
+
+
+def proof_available(*, draw_id: int) -> bool:
+    """Whether per-number proofs of the draw can be given: it is drawn. Raises PoolTreeMissing
+    for a drawn draw whose tree is not stored."""
+    try:
+        _drawn(draw_id)
+    except _NotDrawn:
+        return False
+    return True
+
+
+def _pool_chunk(draw_id: int, chunk: int) -> tuple[str, list[bytes]] | None:
+    """The draw's pool digest and the lines of one chunk of 256 of its pool file: a substring
+    of it, for which PostgreSQL reads only the TOAST pieces it spans (the file is stored
+    uncompressed, lottery 0007), about 2 KB of the 27 MB at 3,000,000."""
+    size = merkle.CHUNK * (merkle.LINE + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.pool_digest, substring(f.content FROM %s FOR %s) "
+            f"FROM {Draw._meta.db_table} AS d JOIN {DrawFile._meta.db_table} AS f "
+            "ON f.draw_id = d.id AND f.name = %s WHERE d.id = %s",
+            [chunk * size + 1, size, DrawFile.Name.POOL, draw_id],
+        )
+        row = cursor.fetchone()
+    return (row[0], bytes(row[1]).split(b"\n")[:-1]) if row else None
+
+
+def number_proof_of(*, draw_id: int, number: int, _again: bool = True) -> dict | None:
     """`/draws/<id>/proof`: one number's place in a drawn draw's pool (DOMAIN "Per-number
     proofs"): its index and RFC 6962 audit path to the certificate's Merkle root, its rank and
-    whether it won by the published rule. None when the draw is not drawn."""
-    if draw.status not in DRAWN_STATES or not draw.pool_merkle_root:
+    whether it won by the published rule; None when the draw is not drawn (PoolTreeMissing
+    when its tree is not stored). One query (the chunk of the pool file the number would be
+    in), and one more the first time a process serves the draw; the chunk's own 8 levels are
+    recomputed (511 SHA-256)."""
+    try:
+        drawn = _drawn(draw_id)
+    except _NotDrawn:
         return None
     text = f"{number:08d}"
-    pool = algorithm.parse_numbers(
-        bytes(DrawFile.objects.get(draw=draw, name=DrawFile.Name.POOL).content)
-    )
-    index = bisect.bisect_left(pool, number)
-    if index == len(pool) or pool[index] != number:
+    line = text.encode()
+    chunk = bisect.bisect_right(drawn.firsts, line) - 1  # lines are fixed width: bytes order
+    read = _pool_chunk(draw_id, max(chunk, 0))
+    if read is None or read[0] != drawn.pool_digest:
+        _drawn.cache_clear()
+        return number_proof_of(draw_id=draw_id, number=number, _again=False) if _again else None
+    lines = read[1]
+    offset = bisect.bisect_left(lines, line)
+    if chunk < 0 or offset == len(lines) or lines[offset] != line:
         return {"number": text, "in_pool": False}
-    levels = merkle.build_levels(pool)
-    key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
-    rank = algorithm.rank(key, number)
-    cut = (bytes.fromhex(draw.cutoff_rank), draw.cutoff_number) if draw.cutoff_rank else None
+    index = chunk * merkle.CHUNK + offset
+    path = merkle.chunk_audit_path(index, lines, drawn.upper)
+    rank = algorithm.rank(drawn.key, number)
     return {
         "number": text,
         "in_pool": True,
         "index": index,
-        "pool_size": len(pool),
-        "audit_path": [sibling.hex() for sibling in merkle.audit_path(index, levels)],
-        "root": draw.pool_merkle_root,
+        "pool_size": drawn.pool_size,
+        "audit_path": [sibling.hex() for sibling in path],
+        "root": drawn.root,
         "rank": rank.hex(),
-        "won": cut is not None and (rank, number) <= cut,
+        "won": drawn.cut is not None and (rank, number) <= drawn.cut,
     }
+
+
+def number_proof(*, draw: Draw, number: int) -> dict | None:
+    """`number_proof_of` for a draw already loaded. None when the draw is not drawn."""
+    if draw.status not in DRAWN_STATES or not draw.pool_merkle_root:
+        return None
+    return number_proof_of(draw_id=draw.pk, number=number)
 
 
 def _iso(moment) -> str | None:

@@ -42,6 +42,7 @@ from lottery.models import (
     DrawFile,
     DrawLog,
     DrawStatus,
+    PoolTree,
     SchedulePause,
     SealedCertificate,
     SupplyArrival,
@@ -903,11 +904,31 @@ def draw_run(
     if len(content) != 9 * len(lines) or len(lines) != draw.pool_size:
         raise RuntimeError(f"draw {draw.pk}: the stored pool file is not {draw.pool_size} lines")
     key = algorithm.draw_key(bytes.fromhex(draw.secret), draw.pool_digest, draw.public_value)
+    # The pool's Merkle tree is built during the draw and stored in its own transaction: its
+    # root is one of the draw's results (the certificate carries it), so the two cannot
+    # disagree or exist one without the other. It costs about as much CPU as the ranking (two
+    # SHA-256 a number), so a forked helper builds it on the other core while this process
+    # waits on PostgreSQL for the winners and the messages. Building it at pool close instead
+    # would put that time on a step of the ceremony with nothing to overlap it.
     report("ranking the pool", 15)
     winning = ranking.winning_lines(key, lines, draw.quota or 0)
-    report("the pool's Merkle tree", 45)
-    tree = merkle.build_levels_from_lines(lines)
-    del lines
+    tree = ranking.ChunkRoots(lines)
+    try:
+        return _draw_commit_results(draw, actor, now, report, key, lines, winning, tree)
+    finally:
+        tree.abandon()  # only if the transaction failed before it needed the tree
+
+
+def _draw_commit_results(
+    draw: Draw,
+    actor: User | None,
+    now: datetime.datetime,
+    report: Callable[[str, int], None],
+    key: bytes,
+    lines: list[bytes],
+    winning: list[bytes],
+    tree: ranking.ChunkRoots,
+) -> Draw:
     # The last winner in (rank, number) order: a number won exactly when it is not after it.
     rank_of = ranking.line_ranker(key)
     cut = max(((rank_of(line), line) for line in winning), default=None)
@@ -942,6 +963,14 @@ def draw_run(
         # The keys are new: this transaction holds the draw, which is not drawn yet.
         messages_enqueue_new(messages=_win_messages(locked, winners))
         report("publishing", 95)
+        upper = merkle.upper_levels(tree.result())
+        firsts = merkle.chunk_firsts(lines)
+        PoolTree.objects.create(
+            draw=locked,
+            pool_size=draw.pool_size,
+            chunk_firsts=firsts,
+            upper_levels=b"".join(upper),
+        )
         DrawFile.objects.create(
             draw=locked,
             name=DrawFile.Name.WINNERS,
@@ -955,7 +984,7 @@ def draw_run(
             to=DrawStatus.DRAWN,
             winners_count=len(chosen),
             winners_digest=winners_digest,
-            pool_merkle_root=merkle.root(tree).hex(),
+            pool_merkle_root=merkle.root(upper).hex(),
             cutoff_rank=cut[0].hex() if cut else "",
             cutoff_number=int(cut[1]) if cut else None,
             drawn_at=now,
@@ -964,6 +993,32 @@ def draw_run(
         )
         _log(locked, "drawn", actor, winners_count=len(chosen), winners_digest=winners_digest)
     return locked
+
+
+def pool_tree_build(*, draw: Draw) -> PoolTree:
+    """The stored tree of a drawn draw that has none (drawn by code older than stored trees
+    and missed by lottery 0014, or its row lost): built from its pool file and checked against
+    the certificate's root. Two requests at once store one tree (the draw is its primary key:
+    the second insert does nothing)."""
+    if draw.status not in DRAWN_STATES:
+        raise ValueError(f"draw {draw.pk} is not drawn: it has no pool tree to build")
+    content = bytes(DrawFile.objects.get(draw=draw, name=DrawFile.Name.POOL).content)
+    lines = content.split(b"\n")[:-1]
+    upper = merkle.upper_levels(merkle.chunk_roots(lines))
+    if merkle.root(upper).hex() != draw.pool_merkle_root:
+        raise RuntimeError(f"draw {draw.pk}: its pool file does not give its Merkle root")
+    PoolTree.objects.bulk_create(
+        [
+            PoolTree(
+                draw=draw,
+                pool_size=len(lines),
+                chunk_firsts=merkle.chunk_firsts(lines),
+                upper_levels=b"".join(upper),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return PoolTree.objects.get(draw=draw)
 
 
 def draw_wins_settle(

@@ -29,7 +29,6 @@ PROGRESS_STAGES = {
     QUEUED: _("waiting for a worker to take the draw"),
     "reading the pool": _("reading the pool"),
     "ranking the pool": _("ranking the pool"),
-    "the pool's Merkle tree": _("building the pool's Merkle tree for per-number proofs"),
     "marking the winners": _("marking the winners"),
     "queuing the messages": _("queuing the winners' messages"),
     "publishing": _("publishing the winners file"),
