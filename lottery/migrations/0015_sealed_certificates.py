@@ -121,7 +121,7 @@ def seal_signed_off(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lottery", "0013_certificate_proof_fields"),
+        ("lottery", "0014_pool_tree"),
     ]
 
     operations = [
