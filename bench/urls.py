@@ -18,6 +18,14 @@ def baseline(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def baseline_signed_in(request):
+    """The bare page for a signed-in resident: reading request.user makes the middleware load
+    the session and the user, as for "My reservation"; anonymous gets 403."""
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden("not signed in", content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
 _numbers = itertools.count()
 
 
@@ -60,6 +68,7 @@ def baseline_partner(request):
 
 urlpatterns = [
     path("bench/baseline", baseline),
+    path("bench/baseline-signed-in", baseline_signed_in),
     path("bench/baseline-insert", baseline_insert),
     path("bench/baseline-insert-signed-in", baseline_insert_signed_in),
     path("bench/baseline-partner", baseline_partner),
