@@ -12,6 +12,7 @@ to the last core.
 """
 
 import json
+import os
 import subprocess
 import time
 
@@ -127,6 +128,7 @@ def load(wrk: str | None, port: int, path: str, seconds: float, cookie: str) -> 
 
 def run(seconds: float) -> bool:
     env = bench_env()
+    os.environ.update(env)
     import django
 
     django.setup()

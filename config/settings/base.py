@@ -307,7 +307,7 @@ TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 # Sessions are read from Redis (the cache above) and written through to PostgreSQL: a signed-in
 # request reads its session without a query (0.6 ms of ORM), and a Redis that loses its keys
 # costs a query, not a sign-out. Signing out deletes both copies (docs/security.md).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 # Staff sessions are short; residents' sessions are extended to RESIDENT_SESSION_DAYS at sign-in.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 CELERY_BEAT_SCHEDULE["clear-expired-sessions"] = {
