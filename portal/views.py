@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from city.errors import Refused
 from city.models import OtherArea
 from city.selectors import campaign_get, district_windows_list
+from lottery.selectors import ScheduleNotice, schedule_notice
 from portal import page_cache
 from portal.forms import SuggestionForm
 from portal.services import suggestion_submit
@@ -22,14 +23,15 @@ def home(request):
     """The same page for everyone but the sign-in button and the CSRF token: served from a
     copy rendered in the last seconds when there is one (portal.page_cache)."""
     if request.GET or len(messages.get_messages(request)):
-        return render(request, "pages/home.html", _home_context())
+        return render(request, "pages/home.html", _home_context(notice=None))
     variant = (
         "resident" if request.user.is_authenticated and not request.user.is_staff else "visitor"
     )
     key = page_cache.home_key(language=get_language(), variant=variant)
     html = cache.get(key)
     if html is None:
-        context = _home_context()
+        # The notice read now, not the cached one: the copy may then be kept its full time.
+        context = _home_context(notice=schedule_notice())
         context["csrf_token"] = page_cache.CSRF_PLACEHOLDER
         html = render(request, "pages/home.html", context).content.decode()
         seconds = page_cache.expires_in(notice=context["notice"])
@@ -38,12 +40,12 @@ def home(request):
     return HttpResponse(html.replace(page_cache.CSRF_PLACEHOLDER, get_token(request)))
 
 
-def _home_context() -> dict:
+def _home_context(*, notice: ScheduleNotice | None) -> dict:
     return {
         "campaign": campaign_get(),
         "district_windows": district_windows_list(),
         # The next draw as the lottery's notice tells it (postponed, paused or not).
-        "notice": page_cache.schedule_notice_cached(),
+        "notice": notice or page_cache.schedule_notice_cached(),
     }
 
 

@@ -122,3 +122,15 @@ def test_with_the_cache_turned_off_every_visit_is_rendered_afresh(client, fuzhou
     config.city_hotline = "0591-54321"
     config.save()  # in the test's transaction: no commit, no invalidation
     assert "0591-54321" in client.get(reverse("home")).content.decode()
+
+
+def test_a_pause_shows_on_the_home_page_and_my_reservation_once_it_commits(
+    client, fuzhou, resident, django_capture_on_commit_callbacks
+):
+    from lottery import services as lottery
+
+    client.get(reverse("home"))  # copies of the page and of the notice, without a pause
+    with django_capture_on_commit_callbacks(execute=True):
+        lottery.schedule_pause(reason="口罩到货推迟", actor=None, now=timezone.now())
+    assert "口罩到货推迟" in client.get(reverse("home")).content.decode()
+    assert "口罩到货推迟" in page_cache.schedule_notice_cached().paused_reason
