@@ -40,3 +40,7 @@ SMS_CONSOLE_PAGE = True
 # Test runs of several worktrees can share one Redis database: each keeps its cached pages and
 # sessions under its own database's name, never another's.
 CACHES["default"]["KEY_PREFIX"] = "test-" + DATABASES["default"]["NAME"]
+# Pages are rendered afresh in tests, which change draws and settings inside one transaction
+# that never commits (so nothing drops a cached copy); tests/portal/test_home_page_cache.py
+# turns the copies on to test them.
+HOME_PAGE_CACHE_SECONDS = 0

@@ -17,6 +17,12 @@ from portal import page_cache
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def copies_kept(settings):
+    """As in production (the test settings render every page afresh)."""
+    settings.HOME_PAGE_CACHE_SECONDS = 30
+
+
 def _token(page: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
