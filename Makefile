@@ -8,7 +8,7 @@ test:
 	@bash scripts/dev.sh test
 
 bench:
-	@bash scripts/dev.sh bench
+	@bash scripts/dev.sh bench $(ARGS)
 
 setup:
 	@bash scripts/dev.sh setup

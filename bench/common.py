@@ -272,3 +272,62 @@ def report(name: str, figures: dict) -> None:
         print(f"    unexpected answers (status location=count): {figures['bad_kinds']}")
     if figures["exhausted"]:
         print("    ran out of signed-in residents: raise BENCH_RESERVE_RESIDENTS")
+
+
+# --- the one table ------------------------------------------------------------------------------
+
+# Every benchmark adds its rows here; `python -m bench` prints them as one table and writes them
+# to bench/results.json. A row: the figure's name, its value and unit, the baseline measured in
+# the same run (None for an absolute figure), value / baseline, the target (a ratio, or for an
+# absolute figure a value in the unit), and whether it passed (None: informational).
+RESULTS: list[dict] = []
+
+
+def record(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    baseline: float | None = None,
+    ratio: float | None = None,
+    target: str = "",
+    passed: bool | None = None,
+    spread: str = "",
+) -> None:
+    RESULTS.append(
+        {
+            "name": name,
+            "value": round(value, 3),
+            "unit": unit,
+            "baseline": None if baseline is None else round(baseline, 3),
+            "ratio": None if ratio is None else round(ratio, 3),
+            "target": target,
+            "pass": passed,
+            "spread": spread,
+        }
+    )
+
+
+def city_residents() -> int:
+    """The synthetic city's size (`python -m bench --residents N`, or BENCH_RESIDENTS)."""
+    return int(os.environ.get("BENCH_RESIDENTS", "3000000"))
+
+
+def table(rows: list[dict]) -> str:
+    def cell(value) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, bool):
+            return "PASS" if value else "FAIL"
+        if isinstance(value, float):
+            return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        return str(value)
+
+    head = ("figure", "value", "unit", "baseline", "ratio", "target", "pass", "spread")
+    keys = ("name", "value", "unit", "baseline", "ratio", "target", "pass", "spread")
+    lines = [head] + [tuple(cell(row[k]) for k in keys) for row in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )

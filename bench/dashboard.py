@@ -31,11 +31,13 @@ import subprocess
 import time
 import urllib.request
 
-from bench.common import PYTHON, ROOT, bench_env, free_port, start_gunicorn
+from bench.common import PYTHON, ROOT, bench_env, free_port, record, start_gunicorn
 
-RESERVATIONS = int(os.environ.get("BENCH_DASHBOARD_RESERVATIONS", "3000000"))
+RESERVATIONS = int(
+    os.environ.get("BENCH_DASHBOARD_RESERVATIONS", os.environ.get("BENCH_RESIDENTS", "3000000"))
+)
 DRAWS = int(os.environ.get("BENCH_DASHBOARD_DRAWS", "3"))
-WINNERS = int(os.environ.get("BENCH_DASHBOARD_WINNERS", "100000"))
+WINNERS = int(os.environ.get("BENCH_DASHBOARD_WINNERS", str(max(1, RESERVATIONS // 30))))
 REQUESTS = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "30"))
 CAMPAIGN_DAYS = 27
 GATE_MS = 300.0
@@ -326,6 +328,14 @@ def run(seconds: float) -> bool:
     for name, path, times in results:
         median = statistics.median(times)
         passed &= median < GATE_MS
+        record(
+            f"dashboard {name}",
+            median,
+            "ms (median)",
+            target=f"< {GATE_MS:.0f}",
+            passed=median < GATE_MS,
+            spread=f"{times[0]:.0f}-{times[-1]:.0f}",
+        )
         print(
             f"  {name:<32} median {median:6.1f} ms  min {times[0]:6.1f}  "
             f"p90 {times[int(len(times) * 0.9) - 1]:6.1f}  max {times[-1]:6.1f}  ({path})"

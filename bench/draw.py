@@ -28,13 +28,14 @@ import subprocess
 import sys
 import time
 
-from bench.common import CORES, PYTHON, ROOT, bench_env
+from bench.common import CORES, PYTHON, ROOT, bench_env, record
 
-POOL = int(os.environ.get("BENCH_DRAW_POOL", "3000000"))
-WINNERS = int(os.environ.get("BENCH_DRAW_WINNERS", "100000"))
-GATE_SECONDS = 10.0
+# The city's residents (python -m bench --residents), each with a waiting reservation; 100,000
+# winners of 3,000,000, as many per resident in a smaller city.
+POOL = int(os.environ.get("BENCH_DRAW_POOL", os.environ.get("BENCH_RESIDENTS", "3000000")))
+WINNERS = int(os.environ.get("BENCH_DRAW_WINNERS", str(max(1, POOL // 30))))
 GATE_MEMORY_MIB = 1024.0
-GATE_RATIO = 2.0
+GATE_RATIO = 3.0  # issue 17: at most 3 x the baseline measured in the same run
 BASELINE_KEY_MATERIAL = b"bench-draw-baseline"
 
 
@@ -308,12 +309,27 @@ def run(seconds: float) -> bool:
     )
     print(f"  ratio T/B: {ratio:.2f}")
     gates = [
-        (f"total <= {GATE_SECONDS:.0f} s", total <= GATE_SECONDS),
         ("memory < 1 GiB", project_mib < GATE_MEMORY_MIB),
-        (f"ratio <= {GATE_RATIO:.0f}", ratio <= GATE_RATIO),
+        (f"ratio <= {GATE_RATIO:.1f}", ratio <= GATE_RATIO),
     ]
     print("  gates: " + "; ".join(f"{name}: {'PASS' if ok else 'FAIL'}" for name, ok in gates))
     sys.stdout.flush()
+    record(
+        "draw",
+        total,
+        "s",
+        baseline=base["total_s"],
+        ratio=ratio,
+        target=f"<= {GATE_RATIO:.1f} x",
+        passed=ratio <= GATE_RATIO,
+    )
+    record(
+        "draw memory",
+        project_mib,
+        "MiB",
+        target=f"< {GATE_MEMORY_MIB:.0f}",
+        passed=project_mib < GATE_MEMORY_MIB,
+    )
     return all(ok for _, ok in gates)
 
 

@@ -10,12 +10,17 @@ import threading
 import time
 
 
-def worker(host: str, port: int, path: str, until: float, latencies: list, errors: list) -> None:
+def worker(
+    host: str, port: int, path: str, until: float, latencies: list, errors: list, cookie: str
+) -> None:
     connection = http.client.HTTPConnection(host, port, timeout=10)
+    headers = {"Host": "127.0.0.1", "Accept-Language": "zh-CN"}
+    if cookie:
+        headers["Cookie"] = cookie
     while time.perf_counter() < until:
         started = time.perf_counter()
         try:
-            connection.request("GET", path, headers={"Host": "127.0.0.1"})
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -37,6 +42,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--cpu", type=int, default=None)
+    parser.add_argument("--cookie", default="", help="a Cookie header to send")
     args = parser.parse_args()
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
@@ -45,7 +51,8 @@ def main() -> None:
     until = time.perf_counter() + args.seconds
     threads = [
         threading.Thread(
-            target=worker, args=("127.0.0.1", args.port, args.path, until, latencies, errors)
+            target=worker,
+            args=("127.0.0.1", args.port, args.path, until, latencies, errors, args.cookie),
         )
         for _ in range(args.connections)
     ]

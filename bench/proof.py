@@ -34,6 +34,7 @@ from bench.common import (
     combine,
     free_port,
     median_ratio,
+    record,
     report,
     run_load,
     start_gunicorn,
@@ -301,4 +302,16 @@ def run(seconds: float) -> bool:
     passed = ratio >= GATE
     print(f"  gate (>= {GATE} of baseline): {'PASS' if passed else 'FAIL'}")
     clean = proof["errors"] == 0 and baseline["errors"] == 0 and proof["ok"] > 0
+    spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
+    record(
+        "proof",
+        proof["rps"],
+        "requests/s",
+        baseline=baseline["rps"],
+        ratio=ratio,
+        target=f">= {GATE} x",
+        passed=passed and clean,
+        spread=spread,
+    )
+    record("proof p99", proof["p99_ms"], "ms", baseline=baseline["p99_ms"], spread=spread)
     return passed and clean

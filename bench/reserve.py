@@ -1,10 +1,11 @@
 """Reserve: POST /me/reserve/ through the real stack (gunicorn, production settings and
 middleware, session, CSRF, the burst limiter, every rule, the insert), every request a new
 reservation by a different signed-in resident, 20 concurrent connections. Baseline, same run and
-server: a view behind the same middleware (same cookies, CSRF checked) doing one INSERT into a
-table with a unique constraint. Gate: reserve throughput >= 0.7 of the baseline's, as the
-median over five rounds that alternate baseline and reserve (the machine's speed drifts). Aim
-(informational): 800 requests/s with p99 <= 50 ms.
+server: a view behind the same middleware (same cookies, CSRF checked) doing the least a
+reservation must, in one transaction: one INSERT into a table with a unique constraint and the
+confirmation SMS's outbox row (bench/urls.py). Gate: reserve throughput >= 0.85 of the
+baseline's, as the median over five rounds that alternate baseline and reserve (the machine's
+speed drifts). Aim (informational): 800 requests/s with p99 <= 50 ms.
 
 Django's session and authentication middleware are lazy: they load the session and the user only
 when the view reads request.user. The gate's baseline reads it (so the middleware does its work
@@ -44,6 +45,7 @@ from bench.common import (
     free_port,
     gate_and_aim,
     median_ratio,
+    record,
     report,
     run_load,
     start_gunicorn,
@@ -54,7 +56,7 @@ from bench.common import (
 )
 
 CONNECTIONS = 20
-GATE = 0.7
+GATE = 0.85  # issue 17
 TARGET_RPS = 800
 TARGET_P99_MS = 50.0
 BURST_FOR_BENCH = "1000000"
@@ -125,6 +127,7 @@ def residents_ensure(count: int) -> list:
 
 
 DB_SESSIONS = "django.contrib.sessions.backends.db"
+CACHED_DB_SESSIONS = "django.contrib.sessions.backends.cached_db"
 
 
 def sessions_create(users: list) -> list[tuple[str, str]]:
@@ -145,7 +148,7 @@ def sessions_create(users: list) -> list[tuple[str, str]]:
     # What login() stores: a backend the site accepts (get_user() ignores any other).
     backend = settings.AUTHENTICATION_BACKENDS[0]
     expires = timezone.now() + datetime.timedelta(days=1)
-    rows, pairs = [], []
+    rows, pairs, cached = [], [], {}
     store = engine.SessionStore()
     for user in users:
         data = {
@@ -153,11 +156,14 @@ def sessions_create(users: list) -> list[tuple[str, str]]:
             BACKEND_SESSION_KEY: backend,
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
-        if settings.SESSION_ENGINE == DB_SESSIONS:
+        if settings.SESSION_ENGINE in (DB_SESSIONS, CACHED_DB_SESSIONS):
             key = SESSION_PREFIX + secrets.token_hex(14)[:27]
             rows.append(
                 Session(session_key=key, session_data=store.encode(data), expire_date=expires)
             )
+            if settings.SESSION_ENGINE == CACHED_DB_SESSIONS:
+                # What cached_db's save() puts in the cache beside the row.
+                cached[engine.SessionStore(session_key=key).cache_key] = data
         else:
             session = engine.SessionStore()
             session.update(data)
@@ -166,6 +172,10 @@ def sessions_create(users: list) -> list[tuple[str, str]]:
             key = session.session_key
         pairs.append((key, _get_new_csrf_string()))
     Session.objects.bulk_create(rows, batch_size=5000)
+    if cached:
+        from django.core.cache import caches
+
+        caches[settings.SESSION_CACHE_ALIAS].set_many(cached, 24 * 3600)
     return pairs
 
 
@@ -176,7 +186,13 @@ def sessions_delete(pairs: list[tuple[str, str]]) -> None:
     from django.contrib.sessions.models import Session
 
     Session.objects.filter(session_key__startswith=SESSION_PREFIX).delete()
-    if settings.SESSION_ENGINE != DB_SESSIONS:
+    if settings.SESSION_ENGINE == CACHED_DB_SESSIONS:
+        from django.core.cache import caches
+
+        engine = import_module(settings.SESSION_ENGINE)
+        keys = [engine.SessionStore(session_key=key).cache_key for key, _ in pairs]
+        caches[settings.SESSION_CACHE_ALIAS].delete_many(keys)
+    elif settings.SESSION_ENGINE != DB_SESSIONS:
         engine = import_module(settings.SESSION_ENGINE)
         for key, _ in pairs:
             engine.SessionStore(session_key=key).delete()
@@ -354,6 +370,7 @@ def run(seconds: float) -> bool:
         server.terminate()
         server.wait(timeout=30)
         bench_reservations().delete()
+        _outbox_rows_delete()
         sessions_delete(pairs)
         undo_open_all_day(undo)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -370,7 +387,7 @@ def run(seconds: float) -> bool:
     )
     baseline, bare = baselines[SIGNED_IN], baselines[BARE]
     report("baseline", baseline)
-    print("    (signed in: the middleware loads session and user; one INSERT)")
+    print("    (signed in: the middleware loads session and user; one INSERT + its outbox row)")
     report("bare", bare)
     print("    (for information: one INSERT; nothing reads request.user, so no session or user)")
     report("reserve", reserve)
@@ -399,7 +416,38 @@ def run(seconds: float) -> bool:
         and not reserve["exhausted"]
         and reserve["ok"] > 0
     )
+    record(
+        "reserve",
+        reserve["rps"],
+        "requests/s",
+        baseline=baseline["rps"],
+        ratio=ratio,
+        target=f">= {GATE} x",
+        passed=gate and clean and counted,
+        spread=f"{ratios[0]:.2f}-{ratios[-1]:.2f}",
+    )
+    record(
+        "signed-in baseline",
+        baseline["rps"],
+        "requests/s",
+        baseline=bare["rps"],
+        ratio=baseline["rps"] / bare["rps"] if bare["rps"] else 0,
+        target="(bare INSERT)",
+    )
     return gate and clean and counted
+
+
+def _outbox_rows_delete() -> None:
+    """The signed-in baseline's outbox rows (bench/urls.py), which no worker is to send."""
+    from django.db import connection
+
+    from bench.urls import BASELINE_SMS_PREFIX
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM notifications_outboxmessage WHERE dedupe_key LIKE %s",
+            [BASELINE_SMS_PREFIX + "%"],
+        )
 
 
 def _count(sql: str) -> int:

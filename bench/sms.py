@@ -1,6 +1,6 @@
 """100,000 queued messages delivered to a loopback gateway that answers at once, by the
 project's own Celery workers (2 processes), against a baseline that POSTs the same number from
-2 processes with no database. Gate: at most 60 s."""
+2 processes with no database, measured first in the same run. Gate: at most 1.3 x its time."""
 
 import os
 import subprocess
@@ -9,10 +9,11 @@ import time
 
 import redis
 
-from bench.common import BIN, CORES, PYTHON, ROOT, bench_env, wait_for_port
+from bench.common import BIN, CORES, PYTHON, ROOT, bench_env, record, wait_for_port
 
 MESSAGES = int(os.environ.get("BENCH_SMS_MESSAGES", "100000"))
-GATE_SECONDS = 60.0
+GATE_RATIO = 1.3  # issue 17: at most 1.3 x the no-database baseline of the same run
+GIVE_UP_SECONDS = 300.0
 TOKEN = "bench-token"
 
 
@@ -132,7 +133,7 @@ def run(seconds: float) -> bool:
         for _ in range(CORES):
             drain_outbox.delay()
         done = 0
-        while done < MESSAGES and time.monotonic() - started < GATE_SECONDS * 3:
+        while done < MESSAGES and time.monotonic() - started < max(GIVE_UP_SECONDS, baseline * 5):
             time.sleep(1)
             done = sent_count()
         elapsed = time.monotonic() - started
@@ -149,7 +150,17 @@ def run(seconds: float) -> bool:
     for name, took, count in rates:
         print(f"  {name:<44} {took:6.1f} s  {count / took:8.0f} messages/s")
     print(f"  outbox / baseline time: {elapsed / baseline:.2f}; sent {done} of {MESSAGES}")
-    ok = done == MESSAGES and elapsed <= GATE_SECONDS
-    print(f"  gate: all sent within {GATE_SECONDS:.0f} s: {'PASS' if ok else 'FAIL'}")
+    ratio = elapsed / baseline
+    ok = done == MESSAGES and ratio <= GATE_RATIO
+    print(f"  gate: all sent within {GATE_RATIO} x the baseline: {'PASS' if ok else 'FAIL'}")
+    record(
+        "sms",
+        elapsed,
+        f"s for {MESSAGES:,}",
+        baseline=baseline,
+        ratio=ratio,
+        target=f"<= {GATE_RATIO} x",
+        passed=ok,
+    )
     sys.stdout.flush()
     return ok

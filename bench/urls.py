@@ -1,7 +1,7 @@
 import itertools
 import os
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import (
     HttpResponse,
     HttpResponseForbidden,
@@ -15,6 +15,14 @@ from orders.api import partner_required
 
 def baseline(request):
     """The bare minimum behind the same middleware: no query, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def baseline_signed_in(request):
+    """The bare page for a signed-in resident: reading request.user makes the middleware load
+    the session and the user, as for "My reservation"; anonymous gets 403."""
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden("not signed in", content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -34,12 +42,32 @@ def baseline_insert(request):
 
 
 def baseline_insert_signed_in(request):
-    """The same for a signed-in resident: reading request.user makes the middleware load the
-    session and the user, as for every resident's request. Anonymous gets 403, so that a broken
-    session shows up as errors rather than as a cheaper baseline."""
+    """The least a reservation must do, for a signed-in resident: reading request.user makes
+    the middleware load the session and the user, as for every resident's request; then, in
+    one transaction, its row (one INSERT with a unique constraint) and the confirmation SMS's
+    outbox row (reserving queues one: reservations.services._confirmation_enqueue), which
+    the outbox's count triggers count as they count every message. Anonymous gets 403, so that
+    a broken session shows up as errors rather than as a cheaper baseline."""
     if not request.user.is_authenticated:
         return HttpResponseForbidden("not signed in", content_type="text/plain")
-    return baseline_insert(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    n = (os.getpid() << 32) | next(_numbers)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_insert (n) VALUES (%s)", [n])
+        cursor.execute(OUTBOX_ROW, [request.user.phone, f"{BASELINE_SMS_PREFIX}{n}"])
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# Dedupe keys of the baseline's outbox rows, which bench.reserve deletes after the run.
+BASELINE_SMS_PREFIX = "bench-baseline:"
+OUTBOX_ROW = """
+    INSERT INTO notifications_outboxmessage (recipient, text, kind, language, priority,
+        dedupe_key, state, attempts, next_attempt_at, leased_by, last_error, created_at,
+        updated_at)
+    VALUES (%s, 'bench', 'reservation_made', 'zh-hans', 1, %s, 'queued', 0, now(), '', '',
+        now(), now())
+"""
 
 
 _lookups = itertools.count()
@@ -72,6 +100,7 @@ def baseline_proof(request):
 
 urlpatterns = [
     path("bench/baseline", baseline),
+    path("bench/baseline-signed-in", baseline_signed_in),
     path("bench/baseline-insert", baseline_insert),
     path("bench/baseline-insert-signed-in", baseline_insert_signed_in),
     path("bench/baseline-partner", baseline_partner),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from city.inputs import typed_code
 from lottery import selectors, services
-from lottery.models import Draw, DrawFile
+from lottery.models import DRAWN_STATES, Draw, DrawFile
 
 VERIFIER = Path(__file__).with_name("verify.py")
 

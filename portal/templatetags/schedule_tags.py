@@ -2,12 +2,14 @@
 
 from django import template
 
-from lottery.selectors import ScheduleNotice, schedule_notice
+from lottery.selectors import ScheduleNotice
+from portal.page_cache import schedule_notice_cached
 
 register = template.Library()
 
 
 @register.simple_tag
 def draw_schedule_notice() -> ScheduleNotice:
-    """`{% draw_schedule_notice as notice %}`: the next draw as residents should see it."""
-    return schedule_notice()
+    """`{% draw_schedule_notice as notice %}`: the next draw as residents should see it, from
+    the cache for a few seconds (portal.page_cache)."""
+    return schedule_notice_cached()

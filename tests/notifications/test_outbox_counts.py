@@ -2,7 +2,7 @@
 every write: a message queued, claimed, sent, failed, deleted."""
 
 import pytest
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, Sum, Value, When
 from django.utils import timezone
 
 from notifications.models import Kind, OutboxCount, OutboxMessage, State
@@ -40,3 +40,30 @@ def test_the_counts_follow_messages_from_queued_to_sent_or_failed():
     assert counted() == recounted()
     assert counted()[(late.date(), Kind.WIN.value, State.SENT.value)] == 2
     assert OutboxMessage.objects.aggregate(n=Count("pk"))["n"] == 3
+
+
+def test_one_update_that_moves_messages_both_ways_leaves_the_counts_exact():
+    # notifications 0010 makes each statement's change once and applies its gains and losses
+    # from it: one statement here does both, on keys that gain and keys that lose.
+    day = shanghai(2020, 2, 20, 9)
+    for i in range(6):
+        OutboxMessage.objects.create(
+            recipient="13800000001",
+            text="…",
+            kind=Kind.WIN if i % 2 else Kind.PICKUP_NOTICE,
+            dedupe_key=f"b:{i}",
+            created_at=day,
+            state=State.FAILED if i < 3 else State.QUEUED,
+        )
+    assert counted() == recounted()
+    OutboxMessage.objects.update(
+        state=Case(
+            When(state=State.FAILED, then=Value(State.QUEUED.value)),
+            default=Value(State.FAILED.value),
+        )
+    )
+    assert counted() == recounted()
+    assert counted()[(day.date(), Kind.WIN.value, State.QUEUED.value)] == 1
+    # A statement that changes no counted key changes no count.
+    OutboxMessage.objects.update(text="")
+    assert counted() == recounted()

@@ -10,11 +10,12 @@ from tests.reservations.conftest import make_resident
 
 pytestmark = pytest.mark.django_db
 
-# The session, the user, the user's and their groups' permissions, the committee-staff and
-# pickup-staff checks (which scope the list; asked twice, for the list and for its filter),
-# the districts (the filter), the count, the page of orders with their reservations' districts
-# and towns, pickup points and partners, and the date hierarchy's range and days.
-ORDER_CHANGELIST_QUERIES = 13
+# The user (the session comes from Redis: cached_db), the user's and their groups'
+# permissions, the committee-staff and pickup-staff checks (which scope the list; asked twice,
+# for the list and for its filter), the districts (the filter), the count, the page of orders
+# with their reservations' districts and towns, pickup points and partners, and the date
+# hierarchy's range and days.
+ORDER_CHANGELIST_QUERIES = 12
 
 
 def orders(partner, count: int) -> None:

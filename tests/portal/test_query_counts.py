@@ -15,18 +15,20 @@ from tests.reservations.conftest import at, make_resident
 
 pytestmark = pytest.mark.django_db
 
-# A waiting reservation's page: the session, the user, the resident, the campaign's
-# configuration, the reservation, its pending win, the district's windows, the last win (for
-# the cooldown), whether any draw is recorded, the draws it was in, its town (for the route),
-# its order, the schedule's pause, the next draw, and the configuration again (for the plain
-# schedule, when no draw is coming).
-WAITING_PAGE_QUERIES = 15
-# A won reservation's page: the session, the user, the resident, the configuration, the
+# The session comes from Redis (SESSION_ENGINE cached_db): no query. The schedule's pause and
+# next draw are asked on a first visit only (then kept a few seconds, portal/page_cache.py).
+# A waiting reservation's page: the user, the resident, the campaign's configuration, the
+# reservation, its pending win, the district's windows, the last win (for the cooldown),
+# whether any draw is recorded, the draws it was in, its town (for the route), its order, the
+# schedule's pause, the next draw, and the configuration again (for the plain schedule, when
+# no draw is coming).
+WAITING_PAGE_QUERIES = 14
+# A won reservation's page: the user, the resident, the configuration, the
 # reservation (a settled win: no pending one to look for), the district's windows, the last win,
 # whether any draw is recorded, the draw it won (where the draws it was in end), the draws it
 # was in, its town, its district's pickup point, and its orders; for a pickup order, its parcel
 # (with its batch, point and committee) and the parcel's steps, however many.
-WON_PAGE_QUERIES = 15
+WON_PAGE_QUERIES = 14
 
 
 def _drawn_without_winners(day: int) -> None:

@@ -10,10 +10,10 @@ from tests.reservations.conftest import at, make_resident
 
 pytestmark = pytest.mark.django_db
 
-# The session, the user, the user's and their groups' permissions, the committee-staff check
-# (which scopes the list), the districts (the filter), the count, and the page of reservations
-# with their districts, towns and wins.
-RESERVATION_CHANGELIST_QUERIES = 8
+# The user (the session comes from Redis: cached_db), the user's and their groups'
+# permissions, the committee-staff check (which scopes the list), the districts (the filter),
+# the count, and the page of reservations with their districts, towns and wins.
+RESERVATION_CHANGELIST_QUERIES = 7
 
 
 def waiting_and_won(count: int) -> None:
