@@ -112,24 +112,29 @@ def setup(env: dict) -> int:
     return waiting
 
 
+def release_winners(draw_id: int, *, cursor) -> None:
+    """The draw's winners back to waiting, its wins, outbox rows and pool snapshot gone (inside
+    the caller's transaction): the city as it was before the draw, for the next run."""
+    cursor.execute(
+        "UPDATE reservations_reservation SET state = 'waiting', won_at = NULL, "
+        "won_draw_id = NULL WHERE won_draw_id = %s",
+        [draw_id],
+    )
+    cursor.execute("DELETE FROM lottery_win WHERE draw_id = %s", [draw_id])
+    cursor.execute("DELETE FROM reservations_poolsnapshot WHERE draw_id = %s", [draw_id])
+    cursor.execute(
+        "DELETE FROM notifications_outboxmessage WHERE dedupe_key LIKE %s OR dedupe_key LIKE %s",
+        [f"win:{draw_id}:%", f"committee-win:{draw_id}:%"],
+    )
+
+
 def undo(draw_id: int) -> None:
     """Winners back to waiting, the draw's outbox rows and pool snapshot gone, the draw
     cancelled."""
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE reservations_reservation SET state = 'waiting', won_at = NULL, "
-            "won_draw_id = NULL WHERE won_draw_id = %s",
-            [draw_id],
-        )
-        cursor.execute("DELETE FROM lottery_win WHERE draw_id = %s", [draw_id])
-        cursor.execute("DELETE FROM reservations_poolsnapshot WHERE draw_id = %s", [draw_id])
-        cursor.execute(
-            "DELETE FROM notifications_outboxmessage "
-            "WHERE dedupe_key LIKE %s OR dedupe_key LIKE %s",
-            [f"win:{draw_id}:%", f"committee-win:{draw_id}:%"],
-        )
+        release_winners(draw_id, cursor=cursor)
         cursor.execute("UPDATE lottery_draw SET status = 'cancelled' WHERE id = %s", [draw_id])
     _vacuum(
         "reservations_reservation", "notifications_outboxmessage", "lottery_draw", "lottery_win"

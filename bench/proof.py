@@ -73,19 +73,10 @@ def _release_winners(draw_id: int) -> None:
     bench.draw.undo), the draw kept as it is: signed off, with its files and tree."""
     from django.db import connection, transaction
 
+    from bench.draw import release_winners
+
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE reservations_reservation SET state = 'waiting', won_at = NULL, "
-            "won_draw_id = NULL WHERE won_draw_id = %s",
-            [draw_id],
-        )
-        cursor.execute("DELETE FROM lottery_win WHERE draw_id = %s", [draw_id])
-        cursor.execute("DELETE FROM reservations_poolsnapshot WHERE draw_id = %s", [draw_id])
-        cursor.execute(
-            "DELETE FROM notifications_outboxmessage "
-            "WHERE dedupe_key LIKE %s OR dedupe_key LIKE %s",
-            [f"win:{draw_id}:%", f"committee-win:{draw_id}:%"],
-        )
+        release_winners(draw_id, cursor=cursor)
     with connection.cursor() as cursor:
         cursor.execute(
             "VACUUM ANALYZE reservations_reservation, notifications_outboxmessage, lottery_win"
