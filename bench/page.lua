@@ -7,12 +7,7 @@
 
 dofile("bench/wrk_common.lua")
 
-function setup(thread)
-   table.insert(threads, thread)
-end
-
 local prepared = nil
-local expect = nil
 
 function init(args)
    local headers = { ["Accept-Language"] = "zh-CN" }
@@ -30,10 +25,4 @@ function request()
    return prepared
 end
 
-function response(status, headers, body)
-   if status == 200 and (expect == nil or body:find(expect, 1, true)) then
-      ok = ok + 1
-   else
-      count_bad(tostring(status) .. " " .. body:sub(1, 60))
-   end
-end
+response = expect_response

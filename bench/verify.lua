@@ -8,14 +8,6 @@
 
 dofile("bench/wrk_common.lua")
 
-function setup(thread)
-   table.insert(threads, thread)
-end
-
-local requests = {}
-local position = 1
-local expect = nil
-
 function init(args)
    local file, token, path = args[1], args[2], args[3]
    if args[4] ~= "-" then
@@ -29,20 +21,6 @@ function init(args)
    end
 end
 
-function request()
-   if position > #requests then
-      position = 1
-   end
-   local r = requests[position]
-   position = position + 1
-   sent = sent + 1
-   return r
-end
+request = cycle_request
 
-function response(status, headers, body)
-   if status == 200 and (expect == nil or body:find(expect, 1, true)) then
-      ok = ok + 1
-   else
-      count_bad(tostring(status) .. " " .. body:sub(1, 60))
-   end
-end
+response = expect_response

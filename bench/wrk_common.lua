@@ -1,4 +1,4 @@
--- What bench/reserve.lua and bench/verify.lua share, loaded by each with dofile (wrk runs in
+-- What the wrk scripts of bench/ share, loaded by each with dofile (wrk runs in
 -- the project's root): the counters, counting an unexpected answer, and done(), which prints
 -- one line "BENCH_JSON {...}" with the counts and latency percentiles (µs).
 
@@ -20,6 +20,37 @@ function count_bad(kind)
       parts[#parts + 1] = k .. "=" .. v
    end
    bad_kinds = table.concat(parts, "; ")
+end
+
+-- Each thread's state is collected for done(); every script keeps this setup.
+function setup(thread)
+   table.insert(threads, thread)
+end
+
+-- The requests a script's init() prepared, sent in turn and from the first again after the
+-- last (for requests that change nothing: verify, proof).
+requests = {}
+local position = 1
+
+function cycle_request()
+   if position > #requests then
+      position = 1
+   end
+   local r = requests[position]
+   position = position + 1
+   sent = sent + 1
+   return r
+end
+
+-- A good answer is a 200 whose body holds `expect` (any 200 while it is nil).
+expect = nil
+
+function expect_response(status, headers, body)
+   if status == 200 and (expect == nil or body:find(expect, 1, true)) then
+      ok = ok + 1
+   else
+      count_bad(tostring(status) .. " " .. body:sub(1, 60))
+   end
 end
 
 local function json_string(s)
