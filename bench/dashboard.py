@@ -31,7 +31,15 @@ import subprocess
 import time
 import urllib.request
 
-from bench.common import PYTHON, ROOT, bench_env, free_port, record, start_gunicorn
+from bench.common import (
+    PYTHON,
+    ROOT,
+    bench_env,
+    free_port,
+    record,
+    session_key_for,
+    start_gunicorn,
+)
 
 RESERVATIONS = int(
     os.environ.get("BENCH_DASHBOARD_RESERVATIONS", os.environ.get("BENCH_RESIDENTS", "3000000"))
@@ -211,10 +219,6 @@ def _draws_ensure() -> None:
 
 
 def _official_session() -> str:
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group
 
     from city import roles
@@ -224,17 +228,7 @@ def _official_session() -> str:
     user.set_unusable_password()
     user.save()
     user.groups.set([Group.objects.get(name=roles.OFFICIAL)])
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-    )
-    session.set_expiry(3600)
-    session.save(must_create=True)
-    return session.session_key
+    return session_key_for(user)
 
 
 def setup(env: dict) -> str:

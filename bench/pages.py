@@ -26,6 +26,7 @@ from bench.common import (
     free_port,
     record,
     run_load,
+    session_key_for,
     start_gunicorn,
     wrk_command,
     wrk_find,
@@ -57,10 +58,7 @@ def city_ensure(env: dict) -> None:
 def signed_in_cookie() -> tuple[str, int]:
     """A session cookie for the last seeded resident with a waiting reservation (as login()
     stores it, in the configured SESSION_ENGINE), and that reservation's number."""
-    from importlib import import_module
-
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
     from reservations.models import Reservation, ReservationState
 
@@ -73,17 +71,7 @@ def signed_in_cookie() -> tuple[str, int]:
         .first()
     )
     user = reservation.resident.user
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-    )
-    session.set_expiry(3600)
-    session.save(must_create=True)
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}", reservation.number
+    return f"{settings.SESSION_COOKIE_NAME}={session_key_for(user)}", reservation.number
 
 
 def load(wrk: str | None, port: int, path: str, seconds: float, cookie: str) -> dict:
