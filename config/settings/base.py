@@ -151,6 +151,12 @@ def _caches(url: str) -> dict:
 CACHES = _caches(REDIS_URL)
 # How long the rendered home page is kept (portal/page_cache.py); 0 renders it every time.
 HOME_PAGE_CACHE_SECONDS = env.int("HOME_PAGE_CACHE_SECONDS", default=30)
+# How long a process keeps a page's rendered frame (city/page_frames.py: "did number X win?"
+# renders its layout once per answer and fills in the number); 0 renders every page afresh.
+PAGE_FRAME_SECONDS = env.int("PAGE_FRAME_SECONDS", default=30)
+# How long a process remembers reference data its pages display (city/memo.py: settings,
+# windows, routes, closed draws); 0 reads them afresh.
+LOCAL_CACHE_SECONDS = env.int("LOCAL_CACHE_SECONDS", default=5)
 
 # Chinese first; English by cookie or Accept-Language. No language prefix in URLs, so every
 # public page, file and API endpoint has exactly one path.

@@ -44,3 +44,5 @@ CACHES["default"]["KEY_PREFIX"] = "test-" + DATABASES["default"]["NAME"]
 # that never commits (so nothing drops a cached copy); tests/portal/test_home_page_cache.py
 # turns the copies on to test them.
 HOME_PAGE_CACHE_SECONDS = 0
+PAGE_FRAME_SECONDS = 0
+LOCAL_CACHE_SECONDS = 0
