@@ -7,10 +7,13 @@ from config.health import healthz
 # An unreachable database or Redis answers 503 with Retry-After, not 500 (config/outage.py).
 handler500 = "config.outage.server_error"
 
+# Django tries patterns in order, and every pattern tried costs a little: the pages residents
+# open at the peak ("did number X win?" first in lottery.urls, the home page and "My
+# reservation" first in portal.urls) come first. No two of these lists share a path.
 urlpatterns = [
+    path("", include("lottery.urls")),
     path("", include("portal.urls")),
     path("", include("notifications.urls")),
-    path("", include("lottery.urls")),
     path("", include("orders.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

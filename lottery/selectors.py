@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from city.memo import remembered
 from city.models import CampaignConfig, District
 from city.selectors import campaign_get
 from lottery import merkle
@@ -34,7 +35,7 @@ from lottery.models import (
 )
 from lottery.schedule import draw_pool_cutoff, draw_schedule_next, purchase_window
 from reservations.models import Reservation, ReservationState
-from reservations.selectors import lapsed_wins_count, pending_wins_apply
+from reservations.selectors import PENDING_WINS_SQL, lapsed_wins_count, pending_wins_apply
 
 FILE_CHUNK = 1 << 20  # bytes per read when streaming a published file
 
@@ -163,25 +164,58 @@ def _iso(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def number_status(*, number: int) -> dict:
+# "Did number X win?" at the peak: the number's reservation and whether its win is pending
+# (reservations.selectors.PENDING_WINS_SQL), in one statement that is quick to plan as well as
+# to run (the ORM took three, each costing more to build than to run).
+_NUMBER_SQL = f"""
+    SELECT r.id, r.state, r.won_draw_id, r.won_at,
+        EXISTS (SELECT 1 FROM ({PENDING_WINS_SQL}) AS pw WHERE pw.reservation_id = r.id)
+    FROM {Reservation._meta.db_table} AS r
+    WHERE r.number = %s
+"""
+
+
+@dataclass(frozen=True)
+class NumberAnswer:
+    """What `/results/` tells of a number: `answer` as number_status gives it, the draw a
+    waiting number last took part in (`last_draw`), and a winner's purchase window."""
+
+    answer: dict
+    last_draw: int | None
+    purchase_window: tuple[datetime.datetime, datetime.datetime] | None
+
+
+def number_answer(*, number: int) -> NumberAnswer:
     """`/results/`: whether a reservation number won (and in which draw), is waiting, or is
-    unknown (never given, cancelled, or void). Nothing personal."""
-    reservation = (
-        Reservation.objects.filter(number=number).only("state", "won_draw_id", "won_at").first()
-    )
-    pending_wins_apply(reservations=[reservation])
-    state = reservation.state if reservation else None
+    unknown (never given, cancelled, or void); nothing personal. For a winner, when it may buy
+    (rule 6: the draw's window); for a waiting number, the last drawn draw with a published
+    pool tree, whose check page says how it fared (or that it was not in that pool)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NUMBER_SQL, [number])
+        row = cursor.fetchone()
     text = f"{number:08d}"
-    if reservation is not None and reservation.won_draw_id:
-        return {"number": text, "status": "won", "draw": reservation.won_draw_id}
+    if row is None:
+        return NumberAnswer({"number": text, "status": "unknown", "draw": None}, None, None)
+    reservation_id, state, won_draw_id, won_at, pending = row
+    if won_draw_id or pending:
+        reservation = Reservation(
+            pk=reservation_id, state=state, won_draw_id=won_draw_id, won_at=won_at
+        )
+        pending_wins_apply(reservations=[reservation])  # read a pending win as settling will
+        if reservation.won_draw_id:
+            answer = {"number": text, "status": "won", "draw": reservation.won_draw_id}
+            window = purchase_window(config=campaign_get(), reservation=reservation)
+            return NumberAnswer(answer, None, window)
     if state == ReservationState.WAITING:
-        return {"number": text, "status": "waiting", "draw": None}
-    return {"number": text, "status": "unknown", "draw": None}
+        last = remembered("last-drawn-draw", last_drawn_draw_id)
+        return NumberAnswer({"number": text, "status": "waiting", "draw": None}, last, None)
+    return NumberAnswer({"number": text, "status": "unknown", "draw": None}, None, None)
 
 
 def last_drawn_draw_id() -> int | None:
     """The draw a waiting number last took part in, if it was in that pool: `/results/` links
-    to its check page (which says so when the number was not in the pool)."""
+    to its check page (which says so when the number was not in the pool). Read through this
+    process's few seconds' memory (city.memo): a link, the same for every waiting number."""
     return (
         Draw.objects.filter(status__in=DRAWN_STATES)
         .exclude(pool_merkle_root="")
@@ -191,16 +225,10 @@ def last_drawn_draw_id() -> int | None:
     )
 
 
-def won_purchase_window(*, number: int) -> tuple[datetime.datetime, datetime.datetime] | None:
-    """Rule 6: when the winner of `number` may buy, for `/results/`' page (the draw's window,
-    the same for every winner of it: nothing personal)."""
-    reservation = (
-        Reservation.objects.filter(number=number).only("state", "won_draw_id", "won_at").first()
-    )
-    pending_wins_apply(reservations=[reservation])
-    if reservation is None or not reservation.won_draw_id:
-        return None
-    return purchase_window(config=campaign_get(), reservation=reservation)
+def number_status(*, number: int) -> dict:
+    """`/results/`' answer for a number, as its JSON gives it: `number`, `status` (won,
+    waiting or unknown) and `draw`."""
+    return number_answer(number=number).answer
 
 
 def certificate_values(
@@ -474,29 +502,51 @@ class DrawEntered:
     recorded: bool
 
 
+@dataclass(frozen=True)
+class ClosedDraws:
+    """What draws_entered reads of the lottery: whether it has recorded any draw, and each
+    draw whose pool has closed, as (id, scheduled_at, pool_cutoff)."""
+
+    any_recorded: bool
+    closed: list[tuple[int, datetime.datetime, datetime.datetime]]
+
+
+def closed_draws() -> ClosedDraws:
+    """The lottery's draws as draws_entered reads them, in one query."""
+    rows = list(Draw.objects.values_list("pk", "status", "scheduled_at", "pool_cutoff"))
+    closed = [(pk, at, cutoff) for pk, status, at, cutoff in rows if status in POOL_CLOSED_STATES]
+    return ClosedDraws(any_recorded=bool(rows), closed=sorted(closed, key=lambda d: (d[1], d[0])))
+
+
 def draws_entered(
-    *, config: CampaignConfig, reservation, now: datetime.datetime
+    *,
+    config: CampaignConfig,
+    reservation,
+    now: datetime.datetime,
+    draws: ClosedDraws | None = None,
 ) -> list[DrawEntered]:
     """The draws a reservation has been in, derived from their cut-offs (a reservation is in
     every pool that closed after it was made while it was waiting), not stored per draw.
 
     The draws the lottery has recorded, once there are any; before that, the plain schedule.
+    `draws`: closed_draws(), for a caller that read it.
     """
-    if Draw.objects.exists():
+    draws = draws if draws is not None else closed_draws()
+    if draws.any_recorded:
         end = reservation.cancelled_at or now
-        closed = Draw.objects.filter(
-            status__in=POOL_CLOSED_STATES,
-            pool_cutoff__gt=reservation.created_at,
-            pool_cutoff__lte=end,
-        )
+        won_cutoff = None
         if reservation.won_draw_id:
-            won_in = Draw.objects.filter(pk=reservation.won_draw_id).values("pool_cutoff")
-            closed = closed.filter(pool_cutoff__lte=Subquery(won_in[:1]))
+            won_cutoff = next(
+                (cutoff for pk, _at, cutoff in draws.closed if pk == reservation.won_draw_id),
+                None,
+            )
+            if won_cutoff is None:  # a win in a draw whose pool is not closed: none entered
+                return []
         return [
             DrawEntered(number=pk, at=scheduled_at, recorded=True)
-            for pk, scheduled_at in closed.order_by("scheduled_at", "pk").values_list(
-                "pk", "scheduled_at"
-            )
+            for pk, scheduled_at, cutoff in draws.closed
+            if reservation.created_at < cutoff <= end
+            and (won_cutoff is None or cutoff <= won_cutoff)
         ]
     entered: list[DrawEntered] = []
     first = draw_schedule_next(config=config, now=_DAWN_OF_TIME)

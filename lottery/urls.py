@@ -3,6 +3,7 @@ from django.urls import path
 from lottery import views
 
 urlpatterns = [
+    path("results/", views.results, name="results"),
     path("draws/", views.draws, name="draws"),
     path("draws/verify.py", views.verifier, name="verifier"),
     path("draws/ledger.json", views.ledger, name="ledger"),
@@ -12,5 +13,4 @@ urlpatterns = [
     path("draws/<int:draw_id>/winners.txt", views.winners_file, name="winners_file"),
     path("draws/<int:draw_id>/proof", views.proof, name="proof"),
     path("draws/<int:draw_id>/check", views.check, name="check"),
-    path("results/", views.results, name="results"),
 ]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from city.inputs import typed_code
+from city.page_frames import render_framed
 from lottery import selectors, services
 from lottery.models import DRAWN_STATES, Draw, DrawFile
 
@@ -236,12 +237,32 @@ def results(request):
         if _wants_json(request):
             return JsonResponse({"error": "invalid", "number": raw}, status=400)
         return render(request, "lottery/results.html", {"invalid": True, "asked": raw}, status=400)
-    answer = selectors.number_status(number=int(number))
+    found = selectors.number_answer(number=int(number))
     if _wants_json(request):
-        return JsonResponse(answer)
-    context = {"answer": answer, "now": timezone.now()}
-    if answer["status"] == "won":
-        context["purchase_window"] = selectors.won_purchase_window(number=int(answer["number"]))
-    elif answer["status"] == "waiting":
-        context["last_draw"] = selectors.last_drawn_draw_id()
-    return render(request, "lottery/results.html", context)
+        return JsonResponse(found.answer)
+    now = timezone.now()
+    window = found.purchase_window
+    window_open = bool(window and window[1] > now)
+
+    def context_for(values: dict[str, str]) -> dict:
+        return {
+            "answer": {**found.answer, "number": values["number"]},
+            "now": now,
+            "purchase_window": window,
+            "last_draw": found.last_draw,
+        }
+
+    if list(request.GET) != ["number"] or raw != number:
+        # Asked in another spelling ("1234 5678"): the page's "next" holds it as typed.
+        return render(request, "lottery/results.html", context_for({"number": number}))
+    # Everyone asking about a waiting number (or a winner of the same draw) gets the same page
+    # but for the number: it is rendered once per answer and filled in (city.page_frames).
+    return render_framed(
+        request,
+        "lottery/results.html",
+        frame=(found.answer["status"], found.answer["draw"], found.last_draw, window, window_open),
+        context_for=context_for,
+        values={"number": number},
+        # A winner's page changes when the purchase window closes.
+        seconds=(window[1] - now).total_seconds() if window_open else None,
+    )
