@@ -56,11 +56,17 @@ class WindowStatus:
 
 
 def window_status(
-    *, config: CampaignConfig, district: District, now: datetime.datetime
+    *,
+    config: CampaignConfig,
+    district: District,
+    now: datetime.datetime,
+    windows: list[ReservationWindow] | None = None,
 ) -> WindowStatus:
-    """Rule 2: daily from the start date, [opens, closes) in the city's time."""
+    """Rule 2: daily from the start date, [opens, closes) in the city's time. `windows`: the
+    district's (district_windows), for a caller that already read them."""
     local = timezone.localtime(now)
-    windows = district_windows(district=district)
+    if windows is None:
+        windows = district_windows(district=district)
     tz = timezone.get_default_timezone()
     if local.date() < config.start_date:
         first = (

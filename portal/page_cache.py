@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from city.memo import forget, remembered
 from city.models import CampaignConfig
 from city.selectors import campaign_get
 from lottery.selectors import ScheduleNotice, schedule_notice
@@ -53,11 +54,17 @@ def home_forget() -> None:
     """Drop every cached copy of the home page and of the schedule notice (after a change
     they show)."""
     cache.delete_many([*home_keys(), NOTICE_KEY, CAMPAIGN_KEY])
+    forget()  # this process's copies too (the others age out within LOCAL_CACHE_SECONDS)
 
 
 def campaign_cached() -> CampaignConfig:
     """The campaign configuration for what every page's footer shows (the hotline), kept
-    HOME_PAGE_CACHE_SECONDS. Only for display: rules read city.selectors.campaign_get."""
+    HOME_PAGE_CACHE_SECONDS in Redis and a few seconds in each process (city.memo). Only for
+    display: rules read city.selectors.campaign_get."""
+    return remembered(CAMPAIGN_KEY, _campaign_shared)
+
+
+def _campaign_shared() -> CampaignConfig:
     config = cache.get(CAMPAIGN_KEY)
     if config is None:
         config = campaign_get()
@@ -68,7 +75,12 @@ def campaign_cached() -> CampaignConfig:
 
 def schedule_notice_cached() -> ScheduleNotice:
     """The lottery's schedule notice, kept as the home page is (same limits, same
-    invalidation): "My reservation" shows it on every visit, and it is the same for all."""
+    invalidation), and a few seconds in each process (city.memo) but never past the moment it
+    changes by itself: "My reservation" shows it on every visit, and it is the same for all."""
+    return remembered(NOTICE_KEY, _notice_shared, expires=lambda notice: expires_in(notice=notice))
+
+
+def _notice_shared() -> ScheduleNotice:
     notice = cache.get(NOTICE_KEY)
     if notice is None:
         notice = schedule_notice()

@@ -3,6 +3,7 @@ reservation", which composes what reservations, the lottery, orders and pickup k
 
 import datetime
 from functools import wraps
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,26 +12,30 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from city.errors import Refused
+from city.memo import remembered
+from city.page_frames import render_framed
 from city.phones import mask_phone
-from city.selectors import campaign_get, window_status
+from city.selectors import campaign_get, district_windows, window_status
 from lottery.schedule import purchase_window
-from lottery.selectors import draws_entered
+from lottery.selectors import closed_draws, draws_entered
 from orders.selectors import order_live_for
 from pickup.models import Fulfilment
 from pickup.selectors import NoPickupPoint, parcel_progress, route_for
+from portal import page_cache
 from portal.forms import AddressForm, CodeForm, PhoneForm, VerifyForm
+from portal.selectors import my_page
 from reservations import devices, limits
 from reservations.identity import IdentityUnavailable
 from reservations.models import ReservationState, Resident
 from reservations.selectors import (
-    cooldown_ends,
+    cooldown_ends_from,
     pending_wins_apply,
     reserve_again_after_cancel,
     reserve_opens,
@@ -206,25 +211,36 @@ LIVE_PAGE_STATES = frozenset(
 
 @resident_required
 def me(request):
-    resident = _resident(request)
-    config = campaign_get()
+    mine = my_page(user=request.user)
+    resident = mine.resident
+    # Display only (the reserve step's POST checks every rule afresh): the settings, windows,
+    # routes and draws every resident's page shows come from this process's few seconds'
+    # memory (city.memo); the resident's own rows are read now, in one statement.
+    config = page_cache.campaign_cached()
     now = timezone.now()
-    reservation = resident.reservations.order_by("-created_at").first()
-    pending_wins_apply(reservations=[reservation])  # a win shows at once (rule 6), settled or not
-    order = order_live_for(reservation=reservation) if reservation else None
+    reservation = mine.reservation  # a win shows at once (rule 6), settled or not
+    order = order_live_for(reservation=reservation) if mine.has_orders else None
     window = (
-        window_status(config=config, district=resident.district, now=now)
+        window_status(
+            config=config,
+            district=resident.district,
+            now=now,
+            windows=remembered(
+                ("district-windows", resident.district_id),
+                lambda: district_windows(district=resident.district),
+            ),
+        )
         if resident.district_id
         else None
     )
-    cooldown = _future(cooldown_ends(config=config, resident=resident), now)
+    cooldown = _future(cooldown_ends_from(config=config, last_win=mine.last_win_at), now)
     can_reserve = resident.is_verified and resident.community_id  # as the page's reserve step
     live = reservation is not None and reservation.state in LIVE_PAGE_STATES
-    context = {
-        "resident": resident,
-        "reservation": reservation,
-        "campaign": config,
-        "window": window,
+    shown = {
+        "campaign": SimpleNamespace(
+            city_hotline=config.city_hotline, pickup_delivery_time=config.pickup_delivery_time
+        ),
+        "window": SimpleNamespace(windows_text=window.windows_text) if window else None,
         "cooldown_ends": cooldown,
         # Asked only where the reserve step shows: verified, with an address, nothing live.
         "reserve_opens": (
@@ -235,12 +251,23 @@ def me(request):
             else None
         ),
         "draws_entered": (
-            draws_entered(config=config, reservation=reservation, now=now) if reservation else []
+            draws_entered(
+                config=config,
+                reservation=reservation,
+                now=now,
+                draws=remembered("closed-draws", closed_draws),
+            )
+            if reservation
+            else []
         ),
         "purchase_window": (
             purchase_window(config=config, reservation=reservation) if reservation else None
         ),
-        "fulfilment": _route(reservation),
+        "fulfilment": _route_shown(
+            remembered(("route", reservation.town_id), lambda: _route(reservation))
+            if reservation
+            else None
+        ),
         "order": order,
         # Where a pickup order's pack is now, each step's time and where to collect it.
         "parcel": (
@@ -248,9 +275,84 @@ def me(request):
             if order is not None and order.fulfilment == Fulfilment.PICKUP
             else None
         ),
-        "phone": request.user.phone,
+        # The next draw, for a waiting reservation (the only state the page shows it for).
+        "notice": (
+            page_cache.schedule_notice_cached()
+            if reservation is not None and reservation.state == ReservationState.WAITING
+            else None
+        ),
     }
-    return render(request, "residents/me.html", context)
+    # What only this resident's page shows: filled into a frame shared by every resident whose
+    # page is otherwise the same (city.page_frames), or rendered with the page.
+    values = {
+        "phone": request.user.phone,
+        "document": resident.document_masked,
+        "street": resident.street_address,
+        "number": reservation.number_display if reservation else "",
+        "address": reservation.address if reservation else "",
+        "created": (
+            dateformat.format(timezone.localtime(reservation.created_at), "Y-m-d H:i")
+            if reservation
+            else ""
+        ),
+    }
+
+    def context_for(values: dict[str, str]) -> dict:
+        return {
+            **shown,
+            "resident": SimpleNamespace(
+                is_verified=resident.is_verified,
+                method=resident.method,
+                get_method_display=str(resident.get_method_display()),
+                document_masked=values["document"],
+                community_id=bool(resident.community_id),
+                district=_place(resident.district),
+                town=_place(resident.town),
+                street_address=values["street"],
+            ),
+            "reservation": (
+                SimpleNamespace(
+                    number_display=values["number"],
+                    address=values["address"],
+                    created_text=values["created"],
+                    state=reservation.state,
+                    get_state_display=str(reservation.get_state_display()),
+                )
+                if reservation
+                else None
+            ),
+            "phone": values["phone"],
+        }
+
+    if order is not None or request.GET:  # an order's progress, "Reserved.": this page's own
+        return render(request, "residents/me.html", context_for(values))
+    return render_framed(
+        request,
+        "residents/me.html",
+        context_for=context_for,
+        values=values,
+        # Never past the moment the notice changes by itself (a cut-off, a draw).
+        seconds=page_cache.expires_in(notice=shown["notice"]) if shown["notice"] else None,
+    )
+
+
+def _place(place) -> SimpleNamespace | None:
+    """A district or town as the page shows it: its name in the reader's language."""
+    return SimpleNamespace(display_name=str(place.display_name)) if place else None
+
+
+def _route_shown(route) -> SimpleNamespace | None:
+    if route is None:
+        return None
+    point = route.pickup_point
+    return SimpleNamespace(
+        home_delivery=route.home_delivery,
+        pickup_point=(
+            SimpleNamespace(display_name=str(point.display_name), address=point.address)
+            if point
+            else None
+        ),
+    )
 
 
 @resident_required

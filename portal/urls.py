@@ -15,6 +15,7 @@ def _table(name: str, extension: str):
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("me/", resident_views.me, name="me"),
     path("faq/", views.faq, name="faq"),
     path("help/", views.help_page, name="help"),
     path("open-data/", open_data_views.listing, name="open_data"),
@@ -28,7 +29,6 @@ urlpatterns = [
     path("sign-in/", resident_views.sign_in, name="sign_in"),
     path("sign-in/code/", resident_views.sign_in_code, name="sign_in_code"),
     path("sign-out/", resident_views.sign_out, name="sign_out"),
-    path("me/", resident_views.me, name="me"),
     path("me/verify/", resident_views.verify, name="verify"),
     path("me/address/", resident_views.address, name="address"),
     path("me/reserve/", resident_views.reserve, name="reserve"),

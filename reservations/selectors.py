@@ -33,6 +33,13 @@ def cooldown_ends(*, config: CampaignConfig, resident) -> datetime.date | None:
         .values_list("won_at", flat=True)
         .first()
     )
+    return cooldown_ends_from(config=config, last_win=last_win)
+
+
+def cooldown_ends_from(
+    *, config: CampaignConfig, last_win: datetime.datetime | None
+) -> datetime.date | None:
+    """The same rule from the resident's latest `won_at`, for a caller that read it."""
     if last_win is None:
         return None
     return timezone.localtime(last_win).date() + datetime.timedelta(days=config.cooldown_days)
@@ -152,7 +159,12 @@ def pending_wins_apply(*, reservations: Iterable[Reservation | None]) -> None:
     won_draw_id as settling will write them). Only a `waiting` reservation can have one."""
     waiting = {r.pk: r for r in reservations if r is not None and r.state == S.WAITING}
     for reservation_id, win in pending_wins(reservation_ids=waiting).items():
-        reservation = waiting[reservation_id]
+        pending_win_apply(reservation=waiting[reservation_id], win=win)
+
+
+def pending_win_apply(*, reservation: Reservation, win: PendingWin | None) -> None:
+    """The same for one reservation whose pending win the caller read (PENDING_WINS_SQL)."""
+    if win is not None and reservation.state == S.WAITING:
         reservation.state = S.WON
         reservation.won_draw_id = win.draw_id
         reservation.won_at = win.drawn_at
