@@ -11,13 +11,16 @@ import time
 
 
 def worker(
-    host: str, port: int, path: str, until: float, latencies: list, errors: list, cookie: str
+    host: str, port: int, pairs: list, start: int, until: float, latencies: list, errors: list
 ) -> None:
+    """GETs of `pairs` (path, cookie) in turn from `start`, until `until`."""
     connection = http.client.HTTPConnection(host, port, timeout=10)
-    headers = {"Host": "127.0.0.1", "Accept-Language": "zh-CN"}
-    if cookie:
-        headers["Cookie"] = cookie
+    base = {"Host": "127.0.0.1", "Accept-Language": "zh-CN"}
+    position = start
     while time.perf_counter() < until:
+        path, cookie = pairs[position % len(pairs)]
+        position += 1
+        headers = {**base, "Cookie": cookie} if cookie else base
         started = time.perf_counter()
         try:
             connection.request("GET", path, headers=headers)
@@ -43,7 +46,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--cpu", type=int, default=None)
     parser.add_argument("--cookie", default="", help="a Cookie header to send")
+    parser.add_argument(
+        "--cookies", default="", help="a file of Cookie headers, one per line, sent in turn"
+    )
+    parser.add_argument("--paths", default="", help="a file of paths, one per line, in turn")
     args = parser.parse_args()
+    cookies = _lines(args.cookies) or [args.cookie]
+    paths = _lines(args.paths) or [args.path]
+    count = max(len(cookies), len(paths))
+    pairs = [(paths[i % len(paths)], cookies[i % len(cookies)]) for i in range(count)]
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     latencies: list[float] = []
@@ -52,9 +63,9 @@ def main() -> None:
     threads = [
         threading.Thread(
             target=worker,
-            args=("127.0.0.1", args.port, args.path, until, latencies, errors, args.cookie),
+            args=("127.0.0.1", args.port, pairs, i, until, latencies, errors),
         )
-        for _ in range(args.connections)
+        for i in range(args.connections)
     ]
     started = time.perf_counter()
     for thread in threads:
@@ -80,6 +91,13 @@ def main() -> None:
             }
         )
     )
+
+
+def _lines(file: str) -> list[str]:
+    if not file or file == "-":
+        return []
+    with open(file, encoding="utf-8") as lines:
+        return [line.rstrip("\n") for line in lines if line.strip()]
 
 
 if __name__ == "__main__":

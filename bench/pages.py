@@ -1,20 +1,24 @@
 """The residents' pages at the peak, on the synthetic city (seed_demo, BENCH_RESIDENTS residents
-with a waiting reservation each): the home page (a first-time visitor), "My reservation" (a
-signed-in resident with a waiting reservation) and "did number X win?" (/results/?number=),
-each against a bare page behind the same middleware (`/bench/baseline`; for "My reservation"
-the signed-in one, `/bench/baseline-signed-in`, which loads session and user), through gunicorn
-with production settings, 20 keep-alive connections. Gate: each page's throughput >= 0.5 of its
-bare page's, the median of ROUNDS rounds alternating bare page and page (the machine's speed
-drifts); the spread of the rounds' ratios is shown.
+with a waiting reservation each): the home page (a first-time visitor), "My reservation"
+(signed-in residents with a waiting reservation, ME_RESIDENTS of them taken in turn, each with
+their own session) and "did number X win?" (/results/?number=, RESULT_NUMBERS numbers spread
+over the city taken in turn), each against a bare page behind the same middleware
+(`/bench/baseline`; for "My reservation" the signed-in one, `/bench/baseline-signed-in`, which
+loads session and user), through gunicorn with production settings, 20 keep-alive connections.
+Gate: each page's throughput >= 0.5 of its bare page's, the median of ROUNDS rounds alternating
+bare page and page (the machine's speed drifts); the spread of the rounds' ratios is shown.
 
-Load generator: wrk (bench/page.lua) when there is one, otherwise bench.load (Python), pinned
-to the last core.
+Load generator: wrk (bench/page.lua) when there is one, otherwise bench.load (Python), pinned to
+the last core.
 """
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 from bench.common import (
     CORES,
@@ -55,26 +59,57 @@ def city_ensure(env: dict) -> None:
         )
 
 
-def signed_in_cookie() -> tuple[str, int]:
-    """A session cookie for the last seeded resident with a waiting reservation (as login()
-    stores it, in the configured SESSION_ENGINE), and that reservation's number."""
+ME_RESIDENTS = 2000
+RESULT_NUMBERS = 5000
+
+
+def signed_in_cookies(count: int) -> tuple[list[str], list[str]]:
+    """Session cookies (as login() stores them, in the configured SESSION_ENGINE) for `count`
+    seeded residents with a waiting reservation, spread over the city; and the session keys,
+    to delete after the run."""
     from django.conf import settings
 
     from reservations.models import Reservation, ReservationState
 
-    reservation = (
-        Reservation.objects.filter(
+    users = [
+        reservation.resident.user
+        for reservation in Reservation.objects.filter(
             state=ReservationState.WAITING, resident__user__phone__startswith="199"
         )
         .select_related("resident__user")
-        .order_by("-pk")
-        .first()
-    )
-    user = reservation.resident.user
-    return f"{settings.SESSION_COOKIE_NAME}={session_key_for(user)}", reservation.number
+        .order_by("-pk")[: count * 50 : 50]
+    ]
+    keys = [session_key_for(user) for user in users]
+    return [f"{settings.SESSION_COOKIE_NAME}={key}" for key in keys], keys
 
 
-def load(wrk: str | None, port: int, path: str, seconds: float, cookie: str) -> dict:
+def sessions_delete(keys: list[str]) -> None:
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
+
+
+def result_paths(count: int) -> list[str]:
+    """ "Did number X win?" for `count` numbers of waiting reservations, spread over the city."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM reservations_reservation")
+        step = max(1, cursor.fetchone()[0] // count)
+        cursor.execute(
+            "SELECT number FROM reservations_reservation WHERE state = 'waiting' AND id %% %s = 0 "
+            "LIMIT %s",
+            [step, count],
+        )
+        return [f"/results/?number={number:08d}" for (number,) in cursor.fetchall()]
+
+
+def load(wrk: str | None, port: int, path: str, seconds: float, cookies: str, paths: str) -> dict:
+    """`cookies` and `paths`: files of Cookie headers and of paths taken in turn, or "-"."""
     if wrk:
         command = wrk_command(
             wrk,
@@ -83,7 +118,7 @@ def load(wrk: str | None, port: int, path: str, seconds: float, cookie: str) -> 
             script="page.lua",
             seconds=seconds,
             connections=CONNECTIONS,
-            args=[cookie or "-", "-"],
+            args=[cookies, "-", paths],
         )
         return run_load(command)
     result = subprocess.run(
@@ -101,8 +136,10 @@ def load(wrk: str | None, port: int, path: str, seconds: float, cookie: str) -> 
             str(CONNECTIONS),
             "--cpu",
             str(LOAD_CORE),
-            "--cookie",
-            cookie,
+            "--cookies",
+            cookies,
+            "--paths",
+            paths,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -134,11 +171,16 @@ def run(seconds: float) -> bool:
         stdout=subprocess.DEVNULL,
     )
     city_ensure(env)
-    cookie, number = signed_in_cookie()
+    cookies, keys = signed_in_cookies(ME_RESIDENTS)
+    work = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    (work / "cookies").write_text("\n".join(cookies) + "\n", encoding="utf-8")
+    (work / "results").write_text("\n".join(result_paths(RESULT_NUMBERS)) + "\n", encoding="utf-8")
+    me_cookies, results = str(work / "cookies"), str(work / "results")
+    # (name, page, its bare page, cookies file, paths file)
     pages = [
-        ("home", "/", "/bench/baseline", ""),
-        ("me", "/me/", "/bench/baseline-signed-in", cookie),
-        ("results", f"/results/?number={number:08d}", "/bench/baseline", ""),
+        ("home", "/", "/bench/baseline", "-", "-"),
+        ("me", "/me/", "/bench/baseline-signed-in", me_cookies, "-"),
+        ("results", "/results/", "/bench/baseline", "-", results),
     ]
     wrk = wrk_find()
     port = free_port()
@@ -146,20 +188,25 @@ def run(seconds: float) -> bool:
     per_round = max(1.0, seconds / ROUNDS)
     measured = {}
     try:
-        for _name, path, bare, who in pages:  # warm up connections and caches
-            load(wrk, port, bare, 1, who)
-            load(wrk, port, path, 1, who)
-        for name, path, bare, who in pages:
+        for _name, path, bare, who, where in pages:  # warm up connections and caches
+            load(wrk, port, bare, 1, who, "-")
+            load(wrk, port, path, 1, who, where)
+        for name, path, bare, who, where in pages:
             rounds = []
             for _ in range(ROUNDS):
                 rounds.append(
-                    (load(wrk, port, bare, per_round, who), load(wrk, port, path, per_round, who))
+                    (
+                        load(wrk, port, bare, per_round, who, "-"),
+                        load(wrk, port, path, per_round, who, where),
+                    )
                 )
             measured[name] = rounds
         time.sleep(0.5)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        sessions_delete(keys)
+        shutil.rmtree(work, ignore_errors=True)
     generator = wrk_name(wrk) if wrk else "bench.load (Python)"
     print(
         f"pages: {city_residents():,} residents; gunicorn {CORES} workers x 4 threads; "
@@ -167,7 +214,7 @@ def run(seconds: float) -> bool:
         f"{ROUNDS} rounds of {per_round:.0f} s alternating bare page and page"
     )
     passed = True
-    for name, _path, bare, _who in pages:
+    for name, _path, bare, _who, _where in pages:
         rounds = measured[name]
         ratios = sorted(p["rps"] / b["rps"] if b["rps"] else 0 for b, p in rounds)
         ratio = ratios[len(ratios) // 2]
