@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from city import prepared
 from city.memo import remembered
 from city.models import CampaignConfig, District
 from city.selectors import campaign_get
@@ -191,7 +192,7 @@ def number_answer(*, number: int) -> NumberAnswer:
     (rule 6: the draw's window); for a waiting number, the last drawn draw with a published
     pool tree, whose check page says how it fared (or that it was not in that pool)."""
     with connection.cursor() as cursor:
-        cursor.execute(_NUMBER_SQL, [number])
+        prepared.execute(cursor, name="results_number", sql=_NUMBER_SQL, params=[number])
         row = cursor.fetchone()
     text = f"{number:08d}"
     if row is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 
-from city import roles
+from city import prepared, roles
 from city.admin import in_group
 from city.memo import remembered
 from city.models import CampaignConfig, District, Town
@@ -174,7 +174,7 @@ def my_page(*, user) -> MyPage:
     and town, reference data the same for everyone, from this process's few seconds' memory
     (city.memo)."""
     with connection.cursor() as cursor:
-        cursor.execute(_MY_PAGE_SQL, [user.pk])
+        prepared.execute(cursor, name="my_page", sql=_MY_PAGE_SQL, params=[user.pk])
         row = cursor.fetchone()
     if row is None:  # an account from before residents' records: resident_of makes it
         return MyPage(resident_of(user=user), None, None, False)

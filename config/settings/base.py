@@ -157,6 +157,9 @@ PAGE_FRAME_SECONDS = env.int("PAGE_FRAME_SECONDS", default=30)
 # How long a process remembers reference data its pages display (city/memo.py: settings,
 # windows, routes, closed draws); 0 reads them afresh.
 LOCAL_CACHE_SECONDS = env.int("LOCAL_CACHE_SECONDS", default=5)
+# The peak's pages plan their statements once per connection (city/prepared.py); off behind a
+# pooler in transaction mode, which may send the next statement down another connection.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 
 # Chinese first; English by cookie or Accept-Language. No language prefix in URLs, so every
 # public page, file and API endpoint has exactly one path.
