@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.utils import timezone
 
 from portal.seeding import CannotSeed, demo_residents_seed
@@ -75,6 +76,13 @@ class Command(BaseCommand):
             if isinstance(error, CannotSeed):
                 raise CommandError(str(error)) from None
             raise
+        # Planner statistics for what was just added in bulk (autovacuum would gather them in its
+        # own time, and some servers run without it): a plan for a city of a thousand residents
+        # is a bad plan for three million.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE reservations_user, reservations_resident, reservations_reservation"
+            )
         seconds = time.monotonic() - started
         through = (
             f" ({result.committee} registered by committees, without a phone)"
