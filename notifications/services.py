@@ -198,6 +198,11 @@ def messages_enqueue(
     rows = [_row(message) for message in messages]
     if len(rows) >= COPY_FROM:
         _enqueue_by_copy(rows, now=now)
+    elif len(rows) == 1:
+        # One message (a reservation's confirmation, a sign-in code): one plain INSERT;
+        # execute_values' paging and templating cost more than the statement.
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            cursor.cursor.execute(_INSERT_ONE, (*rows[0], now, now, now))
     elif rows:
         # Plain multi-row INSERTs: model instances would cost more than the insert itself.
         insert = (
@@ -215,6 +220,12 @@ def messages_enqueue(
             )
     if rows and wake and settings.SMS_DRAIN_ON_COMMIT:
         transaction.on_commit(_wake_workers)
+
+
+_INSERT_ONE = (
+    f"INSERT INTO {TABLE} ({_COLUMNS}, {_NEW_COLUMNS}) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, '', %s, %s) ON CONFLICT (dedupe_key) DO NOTHING"
+)
 
 
 def _enqueue_by_copy(rows: list[tuple], *, now: datetime.datetime) -> None:

@@ -2,6 +2,7 @@
 win's order for the resident's page (`order_live_for`)."""
 
 import datetime
+import functools
 import hashlib
 import math
 import time
@@ -385,7 +386,31 @@ def token_hash(token: str) -> str:
 
 
 def partner_authenticate(*, token: str) -> Partner | None:
-    """The partner whose live token this is, or None."""
+    """The partner whose live token this is, or None. Every partner request asks, so the
+    ORM's query is compiled once per process: compiling it on each request cost more CPU
+    (0.4 ms) than the rest of a verify request's own work."""
     if not token:
         return None
-    return Partner.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True).first()
+    sql, names = _live_partner_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash(token)])
+        row = cursor.fetchone()
+    return None if row is None else Partner.from_db(connection.alias, names, row)
+
+
+_TOKEN_SENTINEL = "\x00token"
+
+
+@functools.cache
+def _live_partner_query() -> tuple[str, list[str]]:
+    """(SQL with the token's hash as its one parameter, the columns' attnames in order) of
+    Partner.objects.filter(token_hash=…, revoked_at__isnull=True).first(), as the ORM
+    writes it."""
+    query = Partner.objects.filter(token_hash=_TOKEN_SENTINEL, revoked_at__isnull=True)
+    compiler = query.order_by("pk")[:1].query.get_compiler(using=connection.alias)
+    sql, params = compiler.as_sql()
+    columns = [column for column, _sql, _alias in compiler.select]
+    if list(params) != [_TOKEN_SENTINEL] or compiler.get_converters(columns):
+        # from_db() takes the values as the driver returns them: no field may need one.
+        raise RuntimeError("the partner query is no longer one plain SELECT by token")
+    return sql, [column.target.attname for column in columns]

@@ -260,3 +260,57 @@ def test_the_burst_counter_never_admits_more_than_the_limit_across_processes(db)
     assert admitted == 250
     with time_machine.travel(at(2020, 2, 18, 11, 30, 1), tick=False):
         assert processes[0].try_acquire()  # a new second, a new allowance
+
+
+def _numbers_drawn(monkeypatch, numbers: list[int]) -> None:
+    """secrets.randbelow, as the reservation services call it, gives these numbers in turn
+    (as reservation numbers: 10,000,000 + the value drawn)."""
+    import reservations.services as services
+
+    drawn = iter(number - 10_000_000 for number in numbers)
+    monkeypatch.setattr(services.secrets, "randbelow", lambda _bound: next(drawn))
+
+
+def test_a_taken_number_is_passed_over_in_the_one_statement_path(
+    taijiang_resident, chengmen_resident, monkeypatch
+):
+    from reservations import services
+    from reservations.services import reservation_create_for_user
+
+    taken = reserve_at(chengmen_resident, 2020, 2, 18, 19, 0).number
+    free = 10_000_000 if taken != 10_000_000 else 10_000_001
+    _numbers_drawn(monkeypatch, [taken, free, taken])
+
+    def step_by_step(**kwargs):
+        raise AssertionError("the step-by-step path ran")
+
+    monkeypatch.setattr(services, "reservation_create", step_by_step)
+    number = reservation_create_for_user(user=taijiang_resident.user, now=at(2020, 2, 18, 11, 0))
+    assert number == free
+    assert Reservation.objects.get(number=free).resident == taijiang_resident
+
+
+def test_when_every_candidate_number_is_taken_the_step_by_step_path_draws_another(
+    taijiang_resident, chengmen_resident, monkeypatch
+):
+    from reservations.services import reservation_create_for_user
+
+    taken = reserve_at(chengmen_resident, 2020, 2, 18, 19, 0).number
+    free = 10_000_000 if taken != 10_000_000 else 10_000_001
+    _numbers_drawn(monkeypatch, [taken, taken, taken, taken, free])
+    number = reservation_create_for_user(user=taijiang_resident.user, now=at(2020, 2, 18, 11, 0))
+    assert number == free
+    assert Reservation.objects.filter(resident=taijiang_resident).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reserving_leaves_the_connections_plan_choice_as_it_was():
+    from django.db import connection
+
+    from reservations.services import reservation_create_for_user
+
+    resident = _city_with_a_resident(phone="13800000052", serial=52)
+    assert reservation_create_for_user(user=resident.user, now=at(2020, 2, 18, 11, 30))
+    with connection.cursor() as cursor:  # the prepared statement's setting ended with it
+        cursor.execute("SELECT current_setting('plan_cache_mode')")
+        assert cursor.fetchone() == ("auto",)
