@@ -22,6 +22,7 @@ def _plain_statements(settings):
     # counted here as plain queries, so that a count does not depend on which test ran first.
     settings.DB_PREPARED_STATEMENTS = False
 
+
 # The session comes from Redis (SESSION_ENGINE cached_db): no query. Tests run with
 # LOCAL_CACHE_SECONDS = 0, so what a deployment keeps a few seconds per process (city.memo) is
 # asked here on every visit. A waiting reservation's page: the user, the resident with its
