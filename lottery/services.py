@@ -794,6 +794,7 @@ def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage
     them."""
     opens = timezone.localtime(draw.purchase_opens_at).strftime("%m-%d %H:%M")
     closes = timezone.localtime(draw.purchase_closes_at).strftime("%m-%d %H:%M")
+    draw_pk = draw.pk
     by_committee: dict[int, list[RecordedWin]] = {}
     for winner in winners:
         if winner.by_committee:
@@ -803,7 +804,7 @@ def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage
             NewMessage(
                 recipient=phone_e164(winner.phone),
                 kind=Kind.WIN,
-                dedupe_key=f"win:{draw.pk}:{winner.id}",
+                dedupe_key=f"win:{draw_pk}:{winner.id}",
                 context={"number": f"{winner.number:08d}", "opens": opens, "closes": closes},
                 language=winner.language,
             )
@@ -819,7 +820,7 @@ def _win_messages(draw: Draw, winners: list[RecordedWin]) -> Iterator[NewMessage
                         sms_phone=chunk[0].committee_sms_phone, phone=chunk[0].committee_phone
                     ),
                     kind=Kind.COMMITTEE_WIN,
-                    dedupe_key=f"committee-win:{draw.pk}:{community_id}:{chunk[0].id}",
+                    dedupe_key=f"committee-win:{draw_pk}:{community_id}:{chunk[0].id}",
                     context={
                         "committee": chunk[0].committee_name,
                         "numbers": ", ".join(f"{w.number:08d}" for w in chunk),
@@ -911,10 +912,12 @@ def draw_run(
     # waits on PostgreSQL for the winners and the messages. Building it at pool close instead
     # would put that time on a step of the ceremony with nothing to overlap it.
     report("ranking the pool", 15)
-    winning = ranking.winning_lines(key, lines, draw.quota or 0)
+    # With the cut-off: the last winner in (rank, number) order, a number won exactly when it
+    # is not after it.
+    winning, cut = ranking.ranked_winners(key, lines, draw.quota or 0)
     tree = ranking.ChunkRoots(lines)
     try:
-        return _draw_commit_results(draw, actor, now, report, key, lines, winning, tree)
+        return _draw_commit_results(draw, actor, now, report, lines, winning, cut, tree)
     finally:
         tree.abandon()  # only if the transaction failed before it needed the tree
 
@@ -924,14 +927,11 @@ def _draw_commit_results(
     actor: User | None,
     now: datetime.datetime,
     report: Callable[[str, int], None],
-    key: bytes,
     lines: list[bytes],
     winning: list[bytes],
+    cut: tuple[bytes, bytes] | None,
     tree: ranking.ChunkRoots,
 ) -> Draw:
-    # The last winner in (rank, number) order: a number won exactly when it is not after it.
-    rank_of = ranking.line_ranker(key)
-    cut = max(((rank_of(line), line) for line in winning), default=None)
     winners_file = b"".join(line + b"\n" for line in winning)
     chosen = [int(line) for line in winning]
     winners_digest = hashlib.sha256(winners_file).hexdigest()

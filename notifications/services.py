@@ -9,6 +9,7 @@ import datetime
 import io
 import logging
 import math
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -42,10 +43,16 @@ GSM_BASIC = set(
 GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 
+# The first character GSM-7 cannot write, and GSM-7's extended characters (two septets each):
+# regular expressions, so that counting a draw's 100,000 texts is not a loop over characters.
+_NOT_GSM = re.compile("[^" + re.escape("".join(sorted(GSM_BASIC | GSM_EXTENDED))) + "]")
+_GSM_EXTENDED_RE = re.compile("[" + re.escape("".join(sorted(GSM_EXTENDED))) + "]")
+
+
 def sms_segments(text: str) -> int:
     """How many SMS segments `text` takes: GSM-7 when it can, else UCS-2 (any Chinese)."""
-    if all(char in GSM_BASIC or char in GSM_EXTENDED for char in text):
-        length = sum(2 if char in GSM_EXTENDED else 1 for char in text)
+    if _NOT_GSM.search(text) is None:
+        length = len(text) + len(_GSM_EXTENDED_RE.findall(text))
         single, multi = 160, 153
     else:
         # UCS-2 counts UTF-16 code units.
@@ -120,6 +127,10 @@ def _row(message: NewMessage) -> tuple:
 
 
 def _copy_line(row: tuple) -> str:
+    line = "\t".join(map(str, row))
+    # Nothing to escape, which is nearly always the case: the separators are the only tabs.
+    if line.count("\t") == len(row) - 1 and not ("\\" in line or "\n" in line or "\r" in line):
+        return line
     return "\t".join(map(_copy_field, row))
 
 

@@ -226,9 +226,14 @@ class Reservation(models.Model):
             # A resident's reservations are found through the resident's foreign-key index (a
             # resident has a handful); a second index on it cost every reservation and every
             # win a second index entry.
-            # The draw's pool: waiting reservations made before a cut-off.
+            # The draw's pool: waiting reservations made before a cut-off, read in number order
+            # by an index-only scan (the pool file is the numbers ascending), 116 MB at
+            # 3,000,000 rather than the whole table and a sort.
             models.Index(
-                fields=["created_at"], name="reservation_waiting", condition=Q(state="waiting")
+                fields=["number"],
+                include=["created_at", "id"],
+                name="reservation_waiting_by_number",
+                condition=Q(state="waiting"),
             ),
         ]
 

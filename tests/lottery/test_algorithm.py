@@ -160,6 +160,26 @@ def test_ranking_on_two_cores_gives_exactly_the_verifiers_winners():
         assert _fast_winners(key, pool, quota, parallel_from=1) == verify.winners(key, pool, quota)
 
 
+def test_the_fast_ranking_gives_the_verifiers_cut_off_on_one_core_and_on_two(monkeypatch):
+    import random
+
+    from lottery import ranking, verify
+
+    pool = sorted(random.Random(11).sample(range(10_000_000, 100_000_000), 12_000))
+    lines = [b"%08d" % number for number in pool]
+    key = verify.draw_key(bytes(range(1, 33)), "0f" * 32, "6 6 6")
+    for quota in (0, 1, 9, 3_000, 12_000, 13_000):
+        expected = verify.cutoff(key, pool, quota)
+        for parallel_from in (1, 10**9):
+            winning, cut = ranking.ranked_winners(key, lines, quota, parallel_from=parallel_from)
+            assert [int(line) for line in winning] == verify.winners(key, pool, quota)
+            assert (None if cut is None else (cut[0], int(cut[1]))) == expected
+    # The exact fallback (a threshold that keeps too few) gives the same cut-off.
+    monkeypatch.setattr(ranking, "threshold", lambda size, quota: (1 << 240).to_bytes(32, "big"))
+    _, cut = ranking.ranked_winners(key, lines, 50, parallel_from=1)
+    assert (cut[0], int(cut[1])) == verify.cutoff(key, pool, 50)
+
+
 def test_the_fast_ranking_falls_back_to_the_exact_one_when_its_threshold_keeps_too_few(
     monkeypatch,
 ):
