@@ -98,6 +98,16 @@ def _district_columns(districts: list[District]) -> list[tuple[str, str]]:
     return [(str(d.pk), d.display_name) for d in districts]
 
 
+def _per_district(rows: list[dict], key: str, index: dict[int, int]) -> dict:
+    """`{row[key]: [count per column]}` of rows with `key`, `district_id` and `count`, one row
+    per (key, district); districts not shown (not in `index`) left out."""
+    found: dict = {}
+    for row in rows:
+        if row["district_id"] in index:
+            found.setdefault(row[key], [0] * len(index))[index[row["district_id"]]] = row["count"]
+    return found
+
+
 def _window_hours() -> range:
     """The hours of the day in which some district's window is open (rule 2); all 24 before
     any window is set."""
@@ -134,13 +144,11 @@ def dashboard_get(*, filters: Filters, now: datetime.datetime | None = None) -> 
 
     per_day = Series(columns=columns)
     per_hour = Series(columns=columns)
-    by_day: dict[datetime.date, list[int]] = {}
-    by_hour: dict[int, list[int]] = {}
-    for row in reservations_per_day_and_hour(since=since, until=until, district_id=district_id):
-        if row["district_id"] in index:
-            at = index[row["district_id"]]
-            by_day.setdefault(row["date"], [0] * len(columns))[at] += row["count"]
-            by_hour.setdefault(row["hour"], [0] * len(columns))[at] += row["count"]
+    made_per_day, made_per_hour = reservations_per_day_and_hour(
+        since=since, until=until, district_id=district_id
+    )
+    by_day = _per_district(made_per_day, "date", index)
+    by_hour = _per_district(made_per_hour, "hour", index)
     day = since
     while day <= until:  # every day of the range, the empty ones too
         per_day.rows.append((day.isoformat(), by_day.get(day, [0] * len(columns))))
