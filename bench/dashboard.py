@@ -258,7 +258,7 @@ def setup(env: dict) -> str:
     _sql(
         "VACUUM ANALYZE reservations_reservation, reservations_reservationhourcount, "
         "reservations_reservationstatecount, notifications_outboxmessage, lottery_draw, "
-        "pickup_batch, pickup_parcel"
+        "pickup_batch, pickup_parcel, pickup_parcelcount"
     )
     return _official_session()
 
