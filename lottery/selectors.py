@@ -565,9 +565,10 @@ def draws_entered(
 # --- supply and the schedule, as the lottery's services read them -------------------------------
 
 
-def stock_packs() -> int:
-    """Packs in stock: arrivals, less packs allotted to wins, plus packs of lapsed wins."""
-    pack_size = campaign_get().pack_size
+def stock_packs(*, config: CampaignConfig | None = None) -> int:
+    """Packs in stock: arrivals, less packs allotted to wins, plus packs of lapsed wins.
+    `config`: the campaign's, if the caller has it already (one query fewer)."""
+    pack_size = (config or campaign_get()).pack_size
     masks = SupplyArrival.objects.aggregate(total=Sum("masks"))["total"] or 0
     allotted = (
         Draw.objects.filter(status__in=DRAWN_STATES).aggregate(total=Sum("winners_count"))["total"]

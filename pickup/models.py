@@ -207,6 +207,40 @@ class Parcel(models.Model):
         return f"#{self.pk}"
 
 
+class ParcelCount(models.Model):
+    """Parcels per batch and state now, kept by statement-level triggers on the parcels
+    (migration 0007; nothing in Python writes it), so that the officials' dashboard counts a
+    campaign's parcels per point without reading them. Each count is split in eight rows (the
+    parcel's id modulo 8): staff collecting parcels of one batch at once do not wait for each
+    other's commit on one row. `batch` is not a constraint: a count is not a reference that
+    locks its batch or stops it going."""
+
+    batch = models.ForeignKey(
+        Batch,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique constraint's index starts with it
+        related_name="+",
+        verbose_name=_("batch"),
+    )
+    state = models.CharField(_("state"), max_length=12, choices=ParcelState)
+    slot = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("parcels per batch and state")
+        verbose_name_plural = _("parcels per batch and state")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "state", "slot"], name="one_parcel_count_per_slot"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="parcel_count_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.state} {self.count}"
+
+
 class ParcelStep(models.Model):
     """Every move of a parcel, who made it and when: append-only. `by` is empty for the
     partner's own report (its `delivered`) and for placing and withdrawing with the order."""

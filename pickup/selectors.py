@@ -18,6 +18,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Sum,
     Value,
 )
 from django.utils import timezone
@@ -32,6 +33,7 @@ from pickup.models import (
     CollectAtPoint,
     Fulfilment,
     Parcel,
+    ParcelCount,
     ParcelState,
     ParcelStep,
     PickupPoint,
@@ -110,6 +112,23 @@ def batches_with_counts(*, point_id: int | None):
         **{f"n_{state}": count for state, count in _state_counts().items()},
         n_missing=Count("parcels", filter=Q(parcels__missing=True)),
     ).order_by("-delivery_date", "point__district__sort_order")
+
+
+def parcels_per_point_and_state(
+    *, since: datetime.date, until: datetime.date
+) -> dict[tuple[int, str], int]:
+    """Parcels of the batches delivered between two dates (both included) per pickup point and
+    state now: `{(point_id, state): n}`, from the counts the database keeps (ParcelCount), a few
+    rows per batch however many parcels it holds."""
+    rows = (
+        ParcelCount.objects.filter(
+            batch__delivery_date__gte=since, batch__delivery_date__lte=until, count__gt=0
+        )
+        .values_list("batch__point_id", "state")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {(point_id, state): n for point_id, state, n in rows}
 
 
 def collect_deadline() -> ExpressionWrapper:

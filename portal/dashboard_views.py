@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.charts import bar_chart
+from portal.charts import bar_chart, table_rows
 from portal.dashboard import Dashboard, Filters, Series, dashboard_get
 from portal.forms import DashboardFilterForm
 
@@ -43,19 +43,23 @@ def _charts(board: Dashboard) -> list[dict]:
         ),
         ("sms", _("SMS sent, failed and refused"), board.sms, True, _("kind"), None),
     ]
-    return [
-        {
-            "id": chart_id,
-            "title": title,
-            "svg": bar_chart(
-                series, title=title, chart_id=chart_id, stacked=stacked, axis_labels=axis
-            ),
-            "series": series,
-            "row_header": row_header,
-            "total_column": stacked and len(series.columns) > 1,
-        }
-        for chart_id, title, series, stacked, row_header, axis in specs
-    ]
+    charts = []
+    for chart_id, title, series, stacked, row_header, axis in specs:
+        total_column = stacked and len(series.columns) > 1
+        charts.append(
+            {
+                "id": chart_id,
+                "title": title,
+                "svg": bar_chart(
+                    series, title=title, chart_id=chart_id, stacked=stacked, axis_labels=axis
+                ),
+                "series": series,
+                "rows": table_rows(series, total_column=total_column),
+                "row_header": row_header,
+                "total_column": total_column,
+            }
+        )
+    return charts
 
 
 def _links(request: HttpRequest, board: Dashboard) -> list[tuple[str, str]]:
@@ -90,6 +94,7 @@ def _stock_chart(board: Dashboard):
         "title": title,
         "svg": bar_chart(series, title=title, chart_id="stock", stacked=False),
         "series": series,
+        "rows": table_rows(series, total_column=False),
         "row_header": _("figure"),
         "total_column": False,
     }

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -213,27 +214,45 @@ def reservations_per_day_and_hour(
     since: datetime.date | None = None,
     until: datetime.date | None = None,
     district_id: int | None = None,
-) -> list[dict]:
-    """Reservations made per district, Shanghai day and hour of the day (0-23):
-    `{"date", "hour", "district_id", "count"}`, oldest first. One read for the dashboard's
-    daily and hourly charts (the hourly counts read once, not twice)."""
-    city = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    rows = _hour_counts(since=since, until=until, district_id=district_id)
-    # Summed per stored hour in SQL, that hour told in Shanghai here: converting each of tens of
-    # thousands of rows in the database took most of the query's time.
-    grouped = rows.values("hour", "district_id").annotate(n=Sum("count")).order_by("hour")
-    found = []
-    for row in grouped:
-        local = row["hour"].astimezone(city)
-        found.append(
-            {
-                "date": local.date(),
-                "hour": local.hour,
-                "district_id": row["district_id"],
-                "count": row["n"],
-            }
-        )
-    return found
+) -> tuple[list[dict], list[dict]]:
+    """Reservations made per district and Shanghai day, `{"date", "district_id", "count"}`,
+    and per district and Shanghai hour of the day (0-23), `{"hour", "district_id", "count"}`,
+    both in order. One read for the dashboard's daily and hourly charts.
+
+    The stored hours are summed over their slots first, and only those sums (one per hour and
+    district) told in Shanghai and grouped both ways in one pass (GROUPING SETS): a few hundred
+    rows come back, where returning every hour of a campaign (3,300 at 3,000,000 reservations)
+    and telling each in Shanghai in Python took most of the dashboard's time."""
+    hours = (
+        _hour_counts(since=since, until=until, district_id=district_id)
+        .values("hour", "district_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    inner, params = hours.query.sql_with_params()
+    sql = f"""
+        SELECT GROUPING(local.day), local.day, local.hour_of_day, local.district_id,
+               sum(local.n)::bigint
+        FROM (
+            SELECT (per_hour.hour AT TIME ZONE %s)::date AS day,
+                   extract(hour FROM per_hour.hour AT TIME ZONE %s)::int AS hour_of_day,
+                   per_hour.district_id, per_hour.n
+            FROM ({inner}) AS per_hour
+        ) AS local
+        GROUP BY GROUPING SETS ((local.day, local.district_id),
+                                (local.hour_of_day, local.district_id))
+        ORDER BY 1, 2, 3, 4
+    """
+    city = settings.TIME_ZONE
+    per_day, per_hour = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [city, city, *params])
+        for by_hour, day, hour, district, n in cursor.fetchall():
+            if by_hour:
+                per_hour.append({"hour": hour, "district_id": district, "count": n})
+            else:
+                per_day.append({"date": day, "district_id": district, "count": n})
+    return per_day, per_hour
 
 
 def lapsed_wins_count() -> int:
