@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from portal.seeding import CannotSeed, demo_residents_seed
+from reservations.models import Reservation, Resident, User
 
 
 class Command(BaseCommand):
@@ -79,10 +80,9 @@ class Command(BaseCommand):
         # Planner statistics for what was just added in bulk (autovacuum would gather them in its
         # own time, and some servers run without it): a plan for a city of a thousand residents
         # is a bad plan for three million.
+        tables = ", ".join(model._meta.db_table for model in (User, Resident, Reservation))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "ANALYZE reservations_user, reservations_resident, reservations_reservation"
-            )
+            cursor.execute(f"ANALYZE {tables}")
         seconds = time.monotonic() - started
         through = (
             f" ({result.committee} registered by committees, without a phone)"
