@@ -49,17 +49,21 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"bench.{name}")
         if not module.run(args.seconds):
             failed.append(name)
+        write(args.out)  # after each: a run stopped half-way keeps the rows it measured
     print()
     print(f"bench: {args.residents:,} residents, {args.seconds:g} s per load benchmark")
     print(table(RESULTS))
-    with open(args.out, "w", encoding="utf-8") as out:
-        json.dump(RESULTS, out, indent=1, ensure_ascii=False)
-        out.write("\n")
     print(f"wrote {args.out}")
     if failed:
         print(f"FAILED: {', '.join(failed)}")
         return 1
     return 0
+
+
+def write(path: str) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(RESULTS, out, indent=1, ensure_ascii=False)
+        out.write("\n")
 
 
 if __name__ == "__main__":
