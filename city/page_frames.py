@@ -57,6 +57,12 @@ def frames_forget() -> None:
         _frames.clear()
 
 
+def visitor_kind(request) -> str:
+    """Which layout a visitor gets: a signed-in resident's ("My reservation" in the menu), or
+    everyone else's ("Sign in")."""
+    return "resident" if request.user.is_authenticated and not request.user.is_staff else "visitor"
+
+
 def render_framed(
     request,
     template_name: str,
@@ -76,9 +82,7 @@ def render_framed(
         limit = min(limit, seconds)
     if limit <= 0 or len(messages.get_messages(request)):
         return render(request, template_name, context_for(values))
-    visitor = (
-        "resident" if request.user.is_authenticated and not request.user.is_staff else "visitor"
-    )
+    visitor = visitor_kind(request)
     framed_context = None
     if frame is None:
         framed_context = context_for({name: slot(name) for name in values})

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from city.errors import Refused
 from city.models import OtherArea
+from city.page_frames import visitor_kind
 from city.selectors import campaign_get, district_windows_list
 from lottery.selectors import ScheduleNotice, schedule_notice
 from portal import page_cache
@@ -24,10 +25,7 @@ def home(request):
     copy rendered in the last seconds when there is one (portal.page_cache)."""
     if request.GET or len(messages.get_messages(request)):
         return render(request, "pages/home.html", _home_context(notice=None))
-    variant = (
-        "resident" if request.user.is_authenticated and not request.user.is_staff else "visitor"
-    )
-    key = page_cache.home_key(language=get_language(), variant=variant)
+    key = page_cache.home_key(language=get_language(), variant=visitor_kind(request))
     html = cache.get(key)
     if html is None:
         # The notice read now, not the cached one: the copy may then be kept its full time.

@@ -62,3 +62,11 @@ def at_once(count: int, attempt) -> list[str]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def without_csrf_tokens(page: str) -> str:
+    """A page with its CSRF tokens taken out: each request masks them afresh, so two renderings
+    of the same page differ only there."""
+    import re
+
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)

@@ -2,13 +2,12 @@
 number asked after another gets exactly the page it would get rendered afresh, never the other
 number, and a page needing another answer is never served from the wrong frame."""
 
-import re
-
 import pytest
 import time_machine
 from django.urls import reverse
 
 from city import page_frames
+from tests.helpers import without_csrf_tokens
 from tests.lottery.helpers import POOL, ceremony, seed_pool
 from tests.reservations.conftest import at
 
@@ -37,8 +36,7 @@ def page(client, number, *, moment=NOON, language="en", **query):
             reverse("results"), {"number": number, **query}, HTTP_ACCEPT_LANGUAGE=language
         )
     assert response.status_code == 200
-    # The CSRF token of the language form is masked afresh on every request.
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return without_csrf_tokens(response.content.decode())
 
 
 def afresh(client, settings, number, **kwargs):

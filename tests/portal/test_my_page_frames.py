@@ -4,8 +4,6 @@ resident (city.page_frames): a resident's page is exactly the page rendered afre
 never holds another resident's details, and residents whose pages differ in anything else
 never share a frame."""
 
-import re
-
 import pytest
 import time_machine
 from django.test import Client
@@ -13,6 +11,7 @@ from django.urls import reverse
 
 from city import memo, page_frames
 from portal import page_cache
+from tests.helpers import without_csrf_tokens
 from tests.orders.conftest import draw_all, reserve
 from tests.reservations.conftest import at, make_resident
 
@@ -39,7 +38,7 @@ def page(resident, *, language="en", moment=MORNING) -> str:
     with time_machine.travel(moment, tick=False):
         response = client.get(reverse("me"), HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return without_csrf_tokens(response.content.decode())
 
 
 def afresh(settings, resident, **kwargs) -> str:

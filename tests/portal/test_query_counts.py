@@ -9,6 +9,7 @@ from django.urls import reverse
 from lottery import services as lottery
 from orders.models import OrderStatus
 from orders.services import order_place, order_set_status
+from tests.helpers import without_csrf_tokens
 from tests.lottery.helpers import COMMITMENT, SECRET
 from tests.orders.conftest import DURING, draw_all, reserve
 from tests.reservations.conftest import at, make_resident
@@ -117,13 +118,7 @@ def test_a_repeat_visit_to_my_reservation_asks_only_for_the_residents_own_rows(
     finally:
         page_cache.home_forget()
     assert "Draws it has been in" in again
-    assert _without_tokens(again) == _without_tokens(first)
-
-
-def _without_tokens(page: str) -> str:
-    import re
-
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    assert without_csrf_tokens(again) == without_csrf_tokens(first)
 
 
 def test_my_page_reads_the_resident_and_reservation_as_the_orm_does(campaign):
